@@ -1,0 +1,18 @@
+import type { Field } from "./field.ts";
+import { ALIASES, type FieldName, FIELDS } from "./fields.ts";
+import { describeType } from "./parse.ts";
+
+/** The field table as text for --help: name, type, default, symbol and doc, one field per line. */
+export function describeConfig(): string {
+  const rows = (Object.keys(FIELDS) as FieldName[]).map((name) => {
+    const field: Field<unknown> = FIELDS[name];
+    const shown = Array.isArray(field.default) ? field.default.join(",") : String(field.default);
+    const symbol = field.symbol ? ` (${field.symbol})` : "";
+    return [name, `default ${shown === "" ? '""' : shown}`, `${field.doc}${symbol}; ${describeType(field)}`];
+  });
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  const table = rows.map(([a, b, c]) => `  ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
+  const aliases = Object.entries(ALIASES).map(([from, to]) => `${from} -> ${to}`).join(", ");
+  return [...table, "", `Also accepted, with a note: ${aliases}.`].join("\n");
+}

@@ -1,0 +1,134 @@
+import { assert, assertEquals, assertThrows } from "../../assert.ts";
+import { type ArgsIo, type CommandSpec, jsonErrorLocation, parseArgs } from "../../../app/cli/args.ts";
+import { ConfigError } from "../../../core/config/mod.ts";
+
+const EVAL: CommandSpec = {
+  name: "eval",
+  summary: "evaluate a checkpoint",
+  flags: { "--checkpoint": { key: "checkpoint" }, "--task": { key: "task" }, "--n": { key: "eval_n" } },
+};
+const NOW = new Date("2026-11-24T10:30:05.123Z");
+
+/** An ArgsIo over in-memory files. */
+function io(files: Record<string, string> = {}): ArgsIo {
+  return {
+    readTextFile: (path) => {
+      if (!(path in files)) throw new Error(`No such file or directory: ${path}`);
+      return files[path];
+    },
+    now: NOW,
+  };
+}
+
+function run(argv: string[], files: Record<string, string> = {}, spec: CommandSpec = EVAL) {
+  const parsed = parseArgs(argv, spec, io(files));
+  if (parsed.kind !== "run") throw new Error("expected a run");
+  return parsed;
+}
+
+Deno.test("parseArgs() maps shared and command flags and key=value onto the config", () => {
+  const { config } = run([
+    "--checkpoint",
+    "runs/a/final.safetensors",
+    "--task=count",
+    "--n",
+    "50",
+    "--backend",
+    "wasm",
+    "--seed",
+    "3",
+    "temperature=0.7",
+  ]);
+  assertEquals(config.checkpoint, "runs/a/final.safetensors");
+  assertEquals(config.task, "count");
+  assertEquals(config.eval_n, 50);
+  assertEquals(config.backend, "wasm");
+  assertEquals(config.seed, 3);
+  assertEquals(config.temperature, 0.7);
+  assertEquals(config.out, "runs/eval-2026-11-24T10-30-05");
+});
+
+Deno.test("parseArgs() layers --config files under the command line", () => {
+  const files = {
+    "a.json": '{"seed": 1, "learning_rate": 0.01, "out": "runs/mine"}',
+    "b.json": '{"seed": 2}',
+  };
+  const parsed = run(["--config", "a.json", "seed=9", "--config", "b.json"], files);
+  assertEquals(parsed.config.seed, 9);
+  assertEquals(parsed.config.learning_rate, 0.01);
+  assertEquals(parsed.config.out, "runs/mine");
+  assertEquals(parsed.configFiles, ["a.json", "b.json"]);
+  assertEquals(run(["--out", "x", "out=y"]).config.out, "y"); // the later of the two wins
+});
+
+Deno.test("parseArgs() names the file and line of a config file that is not JSON", () => {
+  const files = { "bad.json": '{\n  "seed": 1,\n}\n' };
+  assertThrows(
+    () => run(["--config", "bad.json"], files),
+    ConfigError,
+    "config file bad.json:3:1 is not valid JSON",
+  );
+  assertThrows(() => run(["--config", "missing.json"]), ConfigError, "cannot read config file missing.json");
+  assertThrows(
+    () => run(["--config", "arr.json"], { "arr.json": "[1]" }),
+    ConfigError,
+    "arr.json must hold a JSON object",
+  );
+});
+
+Deno.test("parseArgs() names the file of an unknown key in a config file", () => {
+  const files = { "c.json": '{"learnin_rate": 1}' };
+  assertThrows(
+    () => run(["--config", "c.json"], files),
+    ConfigError,
+    'unknown config key "learnin_rate" (from c.json). Did you mean "learning_rate"?',
+  );
+});
+
+Deno.test("parseArgs() rejects unknown flags, flags without a value and bare words", () => {
+  assertThrows(
+    () => run(["--chekpoint", "x"]),
+    ConfigError,
+    "unknown flag --chekpoint. Did you mean --checkpoint?",
+  );
+  assertThrows(() => run(["--n"]), ConfigError, "flag --n needs a value");
+  assertThrows(() => run(["count"]), ConfigError, 'expected key=value or a --flag, got "count"');
+  assertThrows(() => run(["--backend", "webgl"]), ConfigError, 'bad value for "backend" (from command line)');
+});
+
+Deno.test("parseArgs() returns help text listing flags and config keys for --help", () => {
+  const parsed = parseArgs(["seed=1", "--help"], EVAL, io());
+  assert(parsed.kind === "help");
+  assert(parsed.text.includes("usage: deno task eval"));
+  assert(parsed.text.includes("--n VALUE"));
+  assert(parsed.text.includes("max_completion_length"));
+});
+
+Deno.test("jsonErrorLocation() reads V8's line and column or counts from a position", () => {
+  assertEquals(jsonErrorLocation("", "Unexpected token in JSON at position 3 (line 2 column 2)"), {
+    line: 2,
+    column: 2,
+  });
+  assertEquals(jsonErrorLocation('{\n"a" 1}', "Unexpected number in JSON at position 6"), {
+    line: 2,
+    column: 5,
+  });
+  assertEquals(jsonErrorLocation("{\n", "Unexpected end of JSON input"), { line: 2, column: 1 });
+  assertEquals(jsonErrorLocation("{}", "Unexpected token 'x'"), undefined);
+});
+
+Deno.test("parseArgsOrExit() exits with code 2 and an error line on a bad argument", async () => {
+  const script = `import { parseArgsOrExit } from ${
+    JSON.stringify(new URL("../../../app/cli/args.ts", import.meta.url).href)
+  };
+parseArgsOrExit({ name: "eval", summary: "x" });`;
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-check", script, "lerning_rate=1"],
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const out = await cmd.output();
+  assertEquals(out.code, 2);
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert(stderr.includes('error: unknown config key "lerning_rate" (from command line)'), stderr);
+});
