@@ -1,0 +1,105 @@
+/**
+ * The text side of the model: the real Qwen tokenizer and chat template, and the image processor,
+ * loaded by Transformers.js from local files only (public/models/qwen/ in this repository).
+ */
+import { AutoImageProcessor, AutoTokenizer, env } from "@huggingface/transformers";
+import type { Sample } from "../data/sample.ts";
+import { imagePatches, imageTokenCount } from "./image_inputs.ts";
+import { IMAGE_PLACEHOLDER, lookupSpecialIds, type SpecialIds } from "./special_tokens.ts";
+import type { ImageProcessor, PromptInputs, Tokenizer } from "./types.ts";
+
+export interface TextPipelineOptions {
+  /**
+   * The folder that holds the model folder: a file path or file: URL in Deno, a URL (e.g. "/models/")
+   * in the browser. In this repository: public/models/.
+   */
+  modelBase: string | URL;
+  /** The model folder under modelBase with tokenizer.json, tokenizer_config.json and preprocessor_config.json. Default "qwen". */
+  model?: string;
+}
+
+/** A file: URL becomes a path (Transformers.js reads the file system there); anything else stays as is. */
+function localModelPath(base: string | URL): string {
+  const url = typeof base === "string" ? null : base;
+  const path = url?.protocol === "file:" ? decodeURIComponent(url.pathname) : String(base);
+  return path.endsWith("/") ? path : `${path}/`;
+}
+
+export class TextPipeline {
+  readonly tokenizer: Tokenizer;
+  readonly imageProcessor: ImageProcessor;
+  readonly ids: SpecialIds;
+
+  constructor(tokenizer: Tokenizer, imageProcessor: ImageProcessor) {
+    this.tokenizer = tokenizer;
+    this.imageProcessor = imageProcessor;
+    this.ids = lookupSpecialIds(tokenizer);
+  }
+
+  /**
+   * The chat prompt for one question about one image, as Qwen2-VL lays it out: a user turn whose content
+   * is the image placeholder then the question, then the assistant's turn opened. No system message.
+   */
+  renderPrompt(question: string): string {
+    const messages = [{ role: "user", content: IMAGE_PLACEHOLDER + question }];
+    return this.tokenizer.apply_chat_template(messages, {
+      tokenize: false,
+      add_generation_prompt: true,
+    }) as string;
+  }
+
+  /** Token ids of `text`, special tokens such as <think> recognised, nothing added. */
+  encode(text: string): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: false });
+  }
+
+  /**
+   * The model inputs for a sample: prompt ids with the image expanded to N x <|image_pad|> (N = t*h*w/4)
+   * and the image's patches after resizing it to imageSize x imageSize.
+   */
+  async encodePrompt(
+    sample: Pick<Sample, "image" | "prompt">,
+    opts: { imageSize: number },
+  ): Promise<PromptInputs> {
+    const image = await imagePatches(this.imageProcessor, sample.image, opts.imageSize);
+    const ids = this.encode(this.renderPrompt(sample.prompt));
+    const at = ids.indexOf(this.ids.imagePad);
+    if (at < 0 || ids.indexOf(this.ids.imagePad, at + 1) >= 0) {
+      throw new Error(`encodePrompt(): the prompt must hold exactly one image placeholder: ${sample.prompt}`);
+    }
+    const n = imageTokenCount(opts.imageSize);
+    const inputIds = [
+      ...ids.slice(0, at),
+      ...new Array<number>(n).fill(this.ids.imagePad),
+      ...ids.slice(at + 1),
+    ];
+    return { inputIds, ...image };
+  }
+
+  /** Token ids of a completion; with end: true followed by <|im_end|>, as a finished turn is. */
+  encodeCompletion(text: string, opts: { end?: boolean } = {}): number[] {
+    const ids = this.encode(text);
+    return opts.end ? [...ids, this.ids.imEnd] : ids;
+  }
+
+  /** Text of `ids`. skipSpecialTokens drops <|im_end|> and the like but keeps <think> (not special in Qwen). */
+  decode(ids: readonly number[], opts: { skipSpecialTokens?: boolean } = {}): string {
+    return this.tokenizer.decode([...ids], { skip_special_tokens: opts.skipSpecialTokens ?? false });
+  }
+}
+
+/**
+ * Loads the tokenizer and image processor from `modelBase`/`model`/ with remote models disabled, so no
+ * request leaves the machine (or, in a browser, the page's origin). Sets Transformers.js' global env.
+ */
+export async function loadTextPipeline(options: TextPipelineOptions): Promise<TextPipeline> {
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = localModelPath(options.modelBase);
+  const model = options.model ?? "qwen";
+  const [tokenizer, imageProcessor] = await Promise.all([
+    AutoTokenizer.from_pretrained(model),
+    AutoImageProcessor.from_pretrained(model),
+  ]);
+  return new TextPipeline(tokenizer, imageProcessor);
+}
