@@ -1,0 +1,61 @@
+/**
+ * The Deno side of the worker boundary: starts workers/trainer.worker.ts, wraps it with comlink, and
+ * moves checkpoints between disk and the worker.
+ */
+import * as Comlink from "comlink";
+import type { Assets, CheckpointFiles, TrainerApi } from "../../workers/api.ts";
+
+/** public/ and the wasm binaries, as file: URLs next to this module (no working directory assumed). */
+export const DENO_ASSETS: Assets = {
+  publicBase: new URL("../../public/", import.meta.url).href,
+  wasmBase: new URL("../../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href,
+};
+
+/** The shipped starting checkpoint (public/checkpoints/tiny-sft). */
+export const SHIPPED_CHECKPOINT = new URL("../../public/checkpoints/tiny-sft/", import.meta.url).pathname;
+
+export interface TrainerHandle {
+  api: Comlink.Remote<TrainerApi>;
+  close(): Promise<void>;
+}
+
+/** Starts the trainer in a module Web Worker. */
+export function startTrainer(): TrainerHandle {
+  const worker = new Worker(new URL("../../workers/trainer.worker.ts", import.meta.url).href, {
+    type: "module",
+  });
+  const api = Comlink.wrap<TrainerApi>(worker);
+  return {
+    api,
+    async close() {
+      await api.dispose();
+      api[Comlink.releaseProxy]();
+      worker.terminate();
+    },
+  };
+}
+
+/** Reads a checkpoint folder (config.json + model.safetensors) or a .safetensors file with config.json beside it. */
+export async function readCheckpoint(path: string): Promise<CheckpointFiles> {
+  const dir = path.endsWith(".safetensors") ? path.replace(/[^/]*$/, "") || "./" : path.replace(/\/?$/, "/");
+  const weights = path.endsWith(".safetensors") ? path : `${dir}model.safetensors`;
+  const read = async <T>(file: string, f: (p: string) => Promise<T>): Promise<T> => {
+    try {
+      return await f(file);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) throw new Error(`checkpoint file ${file} does not exist`);
+      throw e;
+    }
+  };
+  return {
+    configJson: await read(`${dir}config.json`, Deno.readTextFile),
+    safetensors: await read(weights, Deno.readFile),
+  };
+}
+
+/** Writes config.json + model.safetensors into dir (created). */
+export async function writeCheckpoint(dir: string, files: CheckpointFiles): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(`${dir}/config.json`, files.configJson);
+  await Deno.writeFile(`${dir}/model.safetensors`, files.safetensors);
+}

@@ -1,0 +1,109 @@
+import type { Rng } from "../random.ts";
+
+/** Sampling settings, named as in TRL / Hugging Face generate(). */
+export interface SamplingOptions {
+  /** Softmax temperature; 0 means greedy (argmax). */
+  temperature: number;
+  /** Nucleus sampling: keep the smallest set of tokens whose probability reaches top_p (1 = off). */
+  top_p: number;
+  /** Keep only the k most likely tokens (0 = off). */
+  top_k: number;
+  /** Drop tokens whose probability is below min_p x the top token's probability (0 = off). */
+  min_p: number;
+  /** CTRL-style penalty on tokens already in the sequence: logit / p if > 0, else logit x p (1 = off). */
+  repetition_penalty: number;
+}
+
+/** The sampled token and its log-probability. */
+export interface SampledToken {
+  token: number;
+  /**
+   * log softmax(logits / temperature)[token] over the whole vocabulary, before the repetition penalty and
+   * the top-k / top-p / min-p filters: the same quantity a policy forward pass recomputes (TRL divides
+   * the logits by the temperature the same way), so old and new log-probabilities are comparable.
+   * With temperature 0 it is the plain log-softmax.
+   */
+  logprob: number;
+}
+
+/** Rejects settings that would make sampling meaningless, naming the key. */
+export function checkSamplingOptions(o: SamplingOptions): void {
+  const bad = (key: string, v: number, want: string) => {
+    throw new RangeError(`${key}=${v} is out of range: ${want}`);
+  };
+  if (!(o.temperature >= 0)) bad("temperature", o.temperature, "must be >= 0");
+  if (!(o.top_p > 0 && o.top_p <= 1)) bad("top_p", o.top_p, "must be in (0, 1]");
+  if (!(Number.isInteger(o.top_k) && o.top_k >= 0)) bad("top_k", o.top_k, "must be an integer >= 0");
+  if (!(o.min_p >= 0 && o.min_p < 1)) bad("min_p", o.min_p, "must be in [0, 1)");
+  if (!(o.repetition_penalty > 0)) bad("repetition_penalty", o.repetition_penalty, "must be > 0");
+}
+
+/** log softmax over a row, with the max subtracted so that exp never overflows. */
+export function logSoftmax(logits: ArrayLike<number>, scale = 1): Float64Array {
+  const out = new Float64Array(logits.length);
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i] * scale);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] * scale - max);
+  const logZ = max + Math.log(sum);
+  for (let i = 0; i < logits.length; i++) out[i] = logits[i] * scale - logZ;
+  return out;
+}
+
+function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/**
+ * Samples one token from one row of logits [V].
+ * `previous` are the token ids already in the sequence (prompt and completion so far), for the
+ * repetition penalty. The row is not modified.
+ */
+export function sampleToken(
+  logits: ArrayLike<number>,
+  previous: Iterable<number>,
+  o: SamplingOptions,
+  rng: Rng,
+): SampledToken {
+  const reported = logSoftmax(logits, o.temperature > 0 ? 1 / o.temperature : 1);
+  const work = Float64Array.from(logits);
+  if (o.repetition_penalty !== 1) {
+    for (const id of new Set(previous)) {
+      if (id < 0 || id >= work.length) continue;
+      work[id] = work[id] > 0 ? work[id] / o.repetition_penalty : work[id] * o.repetition_penalty;
+    }
+  }
+  if (o.temperature === 0 || o.top_k === 1) {
+    const token = argmax(work);
+    return { token, logprob: reported[token] };
+  }
+  const logp = logSoftmax(work, 1 / o.temperature);
+  const filtered = o.top_k > 0 || o.min_p > 0 || o.top_p < 1;
+  // Candidate tokens, most likely first when a filter needs the order (sorting 151k ids per token is
+  // the slow part of sampling a full-size vocabulary, so it is skipped when nothing filters).
+  let order = Array.from(logp.keys());
+  if (filtered) order.sort((a, b) => logp[b] - logp[a]);
+  if (o.top_k > 0) order = order.slice(0, o.top_k);
+  if (o.min_p > 0) {
+    const floor = logp[order[0]] + Math.log(o.min_p);
+    order = order.filter((id) => logp[id] >= floor);
+  }
+  if (o.top_p < 1) {
+    let mass = 0;
+    let keep = 0;
+    while (keep < order.length && mass < o.top_p) mass += Math.exp(logp[order[keep++]]);
+    order = order.slice(0, Math.max(1, keep));
+  }
+  let total = 0;
+  for (const id of order) total += Math.exp(logp[id]);
+  let u = rng.next() * total;
+  for (const id of order) {
+    u -= Math.exp(logp[id]);
+    if (u <= 0) return { token: id, logprob: reported[id] };
+  }
+  // Rounding left a sliver of mass: the least likely kept token takes it.
+  const last = order[order.length - 1];
+  return { token: last, logprob: reported[last] };
+}

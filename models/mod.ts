@@ -1,0 +1,2 @@
+export * from "./qwen2_vl/mod.ts";
+export * from "./safetensors.ts";
