@@ -1,0 +1,105 @@
+/**
+ * The long-running jobs behind the commands, each driving the trainer worker and writing its run folder.
+ * The command files only parse arguments and call one of these.
+ */
+import * as Comlink from "comlink";
+import type { RunConfig } from "../../core/config/mod.ts";
+import type { EvalReport } from "../../workers/api.ts";
+import { formatEvalTable } from "./eval_table.ts";
+import { MetricsWriter } from "./metrics_writer.ts";
+import { Progress } from "./progress.ts";
+import {
+  DENO_ASSETS,
+  readCheckpoint,
+  SHIPPED_CHECKPOINT,
+  startTrainer,
+  writeCheckpoint,
+} from "./trainer_client.ts";
+
+export interface SftResult {
+  losses: number[];
+  checkpointDir: string;
+}
+
+/** SFT for config.max_steps: DIR/metrics.jsonl, DIR/checkpoint-N/ every save_steps, DIR/checkpoint/ at the end. */
+export async function runSft(config: RunConfig): Promise<SftResult> {
+  const trainer = startTrainer();
+  try {
+    const checkpoint = config.checkpoint ? await readCheckpoint(config.checkpoint) : undefined;
+    const info = await trainer.api.init(config, DENO_ASSETS, checkpoint);
+    console.error(info.backendNote);
+    console.error(
+      `sft: model ${config.model}, ${info.parameters.toLocaleString("en")} parameters, vocabulary ` +
+        `${info.vocabSize}, ${info.weights}; task ${config.task}; ${config.max_steps} steps -> ${config.out}`,
+    );
+    const metrics = MetricsWriter.open(config.out);
+    const progress = new Progress({ total: config.max_steps, label: "sft" });
+    const losses: number[] = [];
+    for (let step = 1; step <= config.max_steps; step++) {
+      const m = await trainer.api.sftStep();
+      losses.push(m.loss);
+      if (step % config.logging_steps === 0 || step === config.max_steps) metrics.write(m);
+      progress.update(step, `loss ${m.loss.toFixed(3)} lr ${m.learning_rate.toExponential(1)}`);
+      if (config.save_steps > 0 && step % config.save_steps === 0 && step < config.max_steps) {
+        await writeCheckpoint(`${config.out}/checkpoint-${step}`, await trainer.api.saveCheckpoint());
+      }
+    }
+    progress.finish();
+    metrics.close();
+    const checkpointDir = `${config.out}/checkpoint`;
+    await writeCheckpoint(checkpointDir, await trainer.api.saveCheckpoint());
+    const k = Math.max(1, Math.min(10, Math.floor(losses.length / 4)));
+    console.log(
+      `sft done: mean loss ${mean(losses.slice(0, k)).toFixed(3)} over the first ${k} steps -> ` +
+        `${mean(losses.slice(-k)).toFixed(3)} over the last ${k}; metrics ${config.out}/metrics.jsonl; ` +
+        `checkpoint ${checkpointDir}/`,
+    );
+    return { losses, checkpointDir };
+  } finally {
+    await trainer.close();
+  }
+}
+
+/**
+ * Evaluates a checkpoint (default: the shipped one) on config.eval_n held-out samples of config.task;
+ * prints the table, writes DIR/predictions.jsonl and DIR/metrics.jsonl.
+ */
+export async function runEval(config: RunConfig, checkpointPath = config.checkpoint): Promise<EvalReport> {
+  const path = checkpointPath || SHIPPED_CHECKPOINT;
+  if (!checkpointPath) console.error(`no checkpoint given: evaluating the shipped one, ${path}`);
+  const trainer = startTrainer();
+  try {
+    const info = await trainer.api.init(config, DENO_ASSETS, await readCheckpoint(path));
+    console.error(info.backendNote);
+    const progress = new Progress({ total: config.eval_n, label: "eval" });
+    const report = await trainer.api.evaluate(
+      {
+        task: config.task,
+        n: config.eval_n,
+        seed: config.seed,
+        batchSize: config.per_device_train_batch_size,
+      },
+      Comlink.proxy((done: number) => progress.update(done)),
+    );
+    progress.finish();
+    await Deno.mkdir(config.out, { recursive: true });
+    const lines = report.predictions.map((p) => JSON.stringify(p)).join("\n");
+    await Deno.writeTextFile(`${config.out}/predictions.jsonl`, lines + "\n");
+    const record = {
+      checkpoint: path,
+      task: config.task,
+      temperature: config.temperature,
+      ...report.summary,
+    };
+    await Deno.writeTextFile(`${config.out}/metrics.jsonl`, JSON.stringify(record) + "\n");
+    console.log(formatEvalTable(report, path, config.temperature));
+    console.log(`predictions: ${config.out}/predictions.jsonl`);
+    return report;
+  } finally {
+    await trainer.close();
+  }
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+}
