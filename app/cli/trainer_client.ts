@@ -19,17 +19,38 @@ export interface TrainerHandle {
   close(): Promise<void>;
 }
 
-/** Starts the trainer in a module Web Worker. */
-export function startTrainer(): TrainerHandle {
-  const worker = new Worker(new URL("../../workers/trainer.worker.ts", import.meta.url).href, {
-    type: "module",
+/**
+ * Starts the trainer in a module Web Worker. A worker that dies (an error while loading, an uncaught
+ * error) makes every pending and later call reject with its message instead of waiting forever.
+ */
+export function startTrainer(
+  workerUrl: URL = new URL("../../workers/trainer.worker.ts", import.meta.url),
+): TrainerHandle {
+  const worker = new Worker(workerUrl.href, { type: "module" });
+  const crashed = new Promise<never>((_, reject) => {
+    worker.addEventListener("error", (e) => {
+      e.preventDefault();
+      reject(new Error(`the trainer worker crashed: ${e.message}`));
+    });
   });
-  const api = Comlink.wrap<TrainerApi>(worker);
+  crashed.catch(() => {}); // observed through the calls below
+  const remote = Comlink.wrap<TrainerApi>(worker);
+  const api = new Proxy(remote, {
+    get(target, prop) {
+      const member = Reflect.get(target, prop);
+      if (typeof prop === "symbol" || prop === "then") return member;
+      return (...args: unknown[]) =>
+        Promise.race([(member as (...a: unknown[]) => Promise<unknown>)(...args), crashed]);
+    },
+  });
+  let closed = false;
   return {
     api,
     async close() {
-      await api.dispose();
-      api[Comlink.releaseProxy]();
+      if (closed) return;
+      closed = true;
+      await Promise.race([remote.dispose(), crashed]).catch(() => {});
+      remote[Comlink.releaseProxy]();
       worker.terminate();
     },
   };

@@ -97,9 +97,49 @@ export async function loadTextPipeline(options: TextPipelineOptions): Promise<Te
   env.allowLocalModels = true;
   env.localModelPath = localModelPath(options.modelBase);
   const model = options.model ?? "qwen";
+  await checkModelFiles(options.modelBase, model);
   const [tokenizer, imageProcessor] = await Promise.all([
     AutoTokenizer.from_pretrained(model),
     AutoImageProcessor.from_pretrained(model),
   ]);
   return new TextPipeline(tokenizer, imageProcessor);
+}
+
+/** The files loadTextPipeline reads from the model folder. */
+export const MODEL_FILES = ["tokenizer.json", "tokenizer_config.json", "preprocessor_config.json"] as const;
+
+/**
+ * Fails with the file's address when a model file is missing, instead of Transformers.js' "Cannot read
+ * properties of undefined". A dev server that answers a missing file with its index page (Vite does,
+ * with status 200) is caught by the HTML content type.
+ */
+async function checkModelFiles(base: string | URL, model: string): Promise<void> {
+  const folder = folderUrl(base, model);
+  if (!folder) return; // a relative file path: Transformers.js reports it
+  for (const file of MODEL_FILES) {
+    const url = new URL(file, folder);
+    let response: Response;
+    try {
+      response = await fetch(url);
+    } catch (e) {
+      throw new Error(`model file ${url.href} cannot be read: ${(e as Error).message}`);
+    }
+    await response.body?.cancel();
+    if (!response.ok) throw new Error(`model file ${url.href} is missing (HTTP ${response.status})`);
+    if (response.headers.get("content-type")?.includes("text/html")) {
+      throw new Error(`model file ${url.href} is missing: the server answered with an HTML page`);
+    }
+  }
+}
+
+/** The model folder as a URL, or undefined for a relative file path. */
+function folderUrl(base: string | URL, model: string): URL | undefined {
+  const text = typeof base === "string" ? base : base.href;
+  const withSlash = text.endsWith("/") ? text : `${text}/`;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(withSlash)) return new URL(`${model}/`, withSlash);
+  if (withSlash.startsWith("/")) {
+    const origin = globalThis.location?.origin;
+    return new URL(`${model}/`, origin && origin !== "null" ? origin + withSlash : `file://${withSlash}`);
+  }
+  return undefined;
 }

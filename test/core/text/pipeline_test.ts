@@ -1,4 +1,4 @@
-import { assert, assertAlmostEquals, assertEquals } from "../../assert.ts";
+import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../../assert.ts";
 import type { RgbImage } from "../../../core/data/sample.ts";
 import { imageTokenCount, loadTextPipeline, PATCH_DIM } from "../../../core/text/mod.ts";
 
@@ -142,4 +142,13 @@ Deno.test("encodeCompletion() ends with <|im_end|> only when asked, and decode()
   assertEquals(pipeline.decode(pipeline.encodeCompletion(text, { end: true })), `${text}<|im_end|>`);
   // <think> and </think> are added tokens but not special ones in Qwen's tokenizer: skipping keeps them.
   assertEquals(pipeline.decode([...ids, 151645], { skipSpecialTokens: true }), text);
+});
+
+Deno.test("loadTextPipeline() names the missing file when the model folder is wrong", async () => {
+  const base = new URL("../../../public/no-such-folder/", import.meta.url);
+  await assertRejects(
+    () => loadTextPipeline({ modelBase: base }),
+    Error,
+    "no-such-folder/qwen/tokenizer.json",
+  );
 });
