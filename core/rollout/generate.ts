@@ -65,6 +65,12 @@ export async function generate(model: Qwen2VLModel, req: GenerateRequest): Promi
   const done = new Array<boolean>(N).fill(false);
   const cache = useCache ? model.createCache() : undefined;
   const padLocal = model.toLocalIds([req.padId])[0];
+  // <|image_pad|> stands for image features: a sampled one would have none behind it, and every later
+  // full pass (uncached decoding, training's teacher forcing) would count it as an image token and fail.
+  const imageId = model.config.image_token_id;
+  const suppressed = !model.config.vocab_ids || model.config.vocab_ids.includes(imageId)
+    ? [...model.toLocalIds([imageId])]
+    : [];
   // Per row: local ids and attention mask of everything fed so far ([N][length]).
   const fedIds = Array.from(
     { length: N },
@@ -104,6 +110,7 @@ export async function generate(model: Qwen2VLModel, req: GenerateRequest): Promi
             model.toLocalIds(history[r]),
             req.sampling,
             req.rng,
+            suppressed,
           );
           token = sampled.token;
           const real = model.toRealIds([token])[0];

@@ -59,13 +59,15 @@ function argmax(values: ArrayLike<number>): number {
 /**
  * Samples one token from one row of logits [V].
  * `previous` are the token ids already in the sequence (prompt and completion so far), for the
- * repetition penalty. The row is not modified.
+ * repetition penalty. `suppressed` ids are never drawn (like a filter, they keep their share of the
+ * reported log-probability's normaliser). The row is not modified.
  */
 export function sampleToken(
   logits: ArrayLike<number>,
   previous: Iterable<number>,
   o: SamplingOptions,
   rng: Rng,
+  suppressed: readonly number[] = [],
 ): SampledToken {
   const reported = logSoftmax(logits, o.temperature > 0 ? 1 / o.temperature : 1);
   const work = Float64Array.from(logits);
@@ -75,6 +77,7 @@ export function sampleToken(
       work[id] = work[id] > 0 ? work[id] / o.repetition_penalty : work[id] * o.repetition_penalty;
     }
   }
+  for (const id of suppressed) if (id >= 0 && id < work.length) work[id] = -Infinity;
   if (o.temperature === 0 || o.top_k === 1) {
     const token = argmax(work);
     return { token, logprob: reported[token] };
@@ -84,6 +87,8 @@ export function sampleToken(
   // Candidate tokens, most likely first when a filter needs the order (sorting 151k ids per token is
   // the slow part of sampling a full-size vocabulary, so it is skipped when nothing filters).
   let order = Array.from(logp.keys());
+  // Suppressed ids have probability 0 but could still be hit by u = 0 or the rounding sliver below.
+  if (suppressed.length > 0) order = order.filter((id) => logp[id] > -Infinity);
   if (filtered) order.sort((a, b) => logp[b] - logp[a]);
   if (o.top_k > 0) order = order.slice(0, o.top_k);
   if (o.min_p > 0) {

@@ -199,7 +199,8 @@ export function clipGradNorm<K>(
     const tensors = [...grads.values()];
     // ‖g‖² summed over every tensor; float32 as torch's default.
     const squares = tensors.map((g) => tf.sum(tf.square(tf.cast(g, "float32"))));
-    const total = tf.sqrt(squares.length > 0 ? tf.addN(squares) : tf.scalar(0));
+    // sum(stack), not addN: tfjs-backend-webgpu's AddN of 3+ scalars returns the first two's sum only.
+    const total = tf.sqrt(squares.length > 0 ? tf.sum(tf.stack(squares)) : tf.scalar(0));
     if (!(maxNorm > 0)) return [total, ...tensors.map((g) => tf.cast(g, "float32"))];
     const coef = tf.minimum(tf.div(maxNorm, tf.add(total, CLIP_EPSILON)), 1);
     return [total, ...tensors.map((g) => tf.mul(tf.cast(g, "float32"), coef))];

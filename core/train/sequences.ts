@@ -106,8 +106,14 @@ export function completionLogprobs(
 /** out[n, c] = logp[n, c, targets[n, c]], differentiable on every backend (see selectRows). */
 function pickTokens(logp: tf.Tensor3D, targets: tf.Tensor2D): tf.Tensor2D {
   const [N, C, V] = logp.shape;
-  if (tf.getBackend() === "wasm") return tf.sum(tf.mul(logp, tf.oneHot(targets, V).cast("float32")), -1) as tf.Tensor2D;
-  const flat = tf.add(tf.mul(tf.range(0, N * C, 1, "int32"), V), targets.reshape([-1])) as tf.Tensor1D;
+  if (tf.getBackend() === "wasm") {
+    return tf.sum(tf.mul(logp, tf.oneHot(targets, V).cast("float32")), -1) as tf.Tensor2D;
+  }
+  // V as an int32 scalar: a plain number would make the product, and so the indices, float32.
+  const flat = tf.add(
+    tf.mul(tf.range(0, N * C, 1, "int32"), tf.scalar(V, "int32")),
+    targets.reshape([-1]),
+  ) as tf.Tensor1D;
   return tf.gather(logp.reshape([-1]), flat).reshape([N, C]);
 }
 
