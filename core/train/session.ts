@@ -98,25 +98,29 @@ export class TrainerSession implements TrainerApi {
     const { config } = s;
     const t0 = performance.now();
     const accum = config.gradient_accumulation_steps;
-    const total: tf.NamedTensorMap = {};
-    let loss = 0;
-    let tokens = 0;
+    const batches = [];
     for (let micro = 0; micro < accum; micro++) {
       const first = (s.step * accum + micro) * config.per_device_train_batch_size;
       const samples = Array.from(
         { length: config.per_device_train_batch_size },
         (_, i) => makeSample(taskOf(config.task, first + i), splitSeed("train", config.seed), first + i),
       );
-      const batch = {
+      batches.push({
         prompts: await Promise.all(
           samples.map((x) => s.text.encodePrompt(x, { imageSize: config.image_size })),
         ),
         completions: samples.map((x) => s.text.encodeCompletion(x.reference, { end: true })),
-      };
+      });
+    }
+    // Each micro-batch's mean loss weighted by its share of the step's completion tokens, so that the
+    // accumulated gradient is the gradient of the mean over all of them (as one big batch would give).
+    const tokens = batches.reduce((n, b) => n + b.completions.reduce((m, c) => m + c.length, 0), 0);
+    const total: tf.NamedTensorMap = {};
+    let loss = 0;
+    for (const batch of batches) {
       const out = await sftGradients(s.model, batch, s.variables, s.text.ids.pad);
-      accumulateGradients(total, out.grads, 1 / accum);
-      loss += out.loss / accum;
-      tokens += out.tokens;
+      accumulateGradients(total, out.grads, out.tokens / tokens);
+      loss += (out.loss * out.tokens) / tokens;
     }
     const lr = s.schedule(s.step);
     const grads = new Map(Object.entries(total));
