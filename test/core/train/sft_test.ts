@@ -243,3 +243,21 @@ Deno.test("sftStep() with 2 accumulated micro-batches of 2 makes the same update
   // summed gradient moves it by a few percent of lr (3e-3), hence 1e-4 rather than 1e-6.
   for (const [name, t] of one.weights) assertAllClose(two.weights.get(name)!.data, t.data, 1e-4, name);
 });
+
+Deno.test("sftStep() with freeze_vision_modules=true leaves every visual.* weight unchanged", async () => {
+  const config = testConfig({ ...SFT_VALUES, backend: "wasm", freeze_vision_modules: true, max_steps: 1 });
+  const session = new TrainerSession();
+  await session.init(config, DENO_ASSETS);
+  const before = readSafetensors((await session.saveCheckpoint()).safetensors).tensors;
+  await session.sftStep();
+  const after = readSafetensors((await session.saveCheckpoint()).safetensors).tensors;
+  await session.dispose();
+  let changed = 0;
+  for (const [name, t] of before) {
+    const same = t.data.every((x, i) => x === after.get(name)!.data[i]);
+    if (name.startsWith("visual.")) assert(same, `${name} changed`);
+    else if (!same) changed++;
+  }
+  // Every language-model tensor gets a gradient, so every one moves.
+  assertEquals(changed, [...before.keys()].filter((n) => !n.startsWith("visual.")).length);
+});
