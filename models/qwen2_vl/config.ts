@@ -109,6 +109,19 @@ function nonNegativeInt(value: unknown, key: string): number {
   return value;
 }
 
+/** The vision_config keys, all positive integers. */
+export const VISION_CONFIG_KEYS = [
+  "depth",
+  "embed_dim",
+  "num_heads",
+  "mlp_ratio",
+  "in_chans",
+  "patch_size",
+  "temporal_patch_size",
+  "spatial_merge_size",
+  "hidden_size",
+] as const;
+
 /** Checks every invariant the model code relies on; the error names the key. Returns the config. */
 export function validateConfig(config: Qwen2VLConfig): Qwen2VLConfig {
   const c = config;
@@ -156,19 +169,7 @@ export function validateConfig(config: Qwen2VLConfig): Qwen2VLConfig {
   }
   const v = c.vision_config;
   if (!v) throw new Error(`Qwen2VLConfig: vision_config is missing`);
-  for (
-    const key of [
-      "depth",
-      "embed_dim",
-      "num_heads",
-      "mlp_ratio",
-      "in_chans",
-      "patch_size",
-      "temporal_patch_size",
-      "spatial_merge_size",
-      "hidden_size",
-    ] as const
-  ) positiveInt(v[key], `vision_config.${key}`);
+  for (const key of VISION_CONFIG_KEYS) positiveInt(v[key], `vision_config.${key}`);
   if (v.embed_dim % v.num_heads !== 0 || (v.embed_dim / v.num_heads) % 4 !== 0) {
     throw new Error(
       `Qwen2VLConfig: vision_config.embed_dim / num_heads = ${

@@ -1,5 +1,5 @@
 /** Named Qwen2-VL configurations, and parsing of a Hugging Face config.json. */
-import { type Qwen2VLConfig, validateConfig } from "./config.ts";
+import { type Qwen2VLConfig, validateConfig, VISION_CONFIG_KEYS } from "./config.ts";
 
 /** Real Qwen tokenizer ids of the vision special tokens. */
 export const QWEN2_VL_SPECIAL_IDS = {
@@ -96,18 +96,6 @@ const TEXT_KEYS = [
   "vocab_ids",
 ] as const;
 
-const VISION_KEYS = [
-  "depth",
-  "embed_dim",
-  "num_heads",
-  "mlp_ratio",
-  "in_chans",
-  "patch_size",
-  "temporal_patch_size",
-  "spatial_merge_size",
-  "hidden_size",
-] as const;
-
 /**
  * Reads a parsed Hugging Face config.json. HF files carry many keys the forward pass does not use
  * (architectures, torch_dtype, bos_token_id, ...): those are not copied. A missing key the model needs,
@@ -123,7 +111,7 @@ export function configFromJson(json: unknown): Qwen2VLConfig {
   const out: Record<string, unknown> = {};
   for (const key of TEXT_KEYS) if (key in src) out[key] = src[key];
   const vision: Record<string, unknown> = {};
-  for (const key of VISION_KEYS) {
+  for (const key of VISION_CONFIG_KEYS) {
     // Older exports spell in_chans as in_channels.
     vision[key] = key === "in_chans" && !("in_chans" in vsrc) ? vsrc.in_channels : vsrc[key];
   }
