@@ -53,9 +53,11 @@ const OPTIMIZER_FIELDS = {
   adam_epsilon: num(1e-8, "AdamW denominator epsilon", { symbol: "ε", range: { min: 0, minOpen: true } }),
   max_grad_norm: num(1, "clip the global gradient L2 norm to this; 0 = no clipping", { range: { min: 0 } }),
   max_steps: int(200, "optimizer steps to train", { range: { min: 1 } }),
-  per_device_train_batch_size: int(8, "completions per micro-batch (prompts x num_generations)", {
-    range: { min: 1 },
-  }),
+  per_device_train_batch_size: int(
+    8,
+    "prompts per micro-batch (SFT: samples; GRPO: prompts, each sampled num_generations times)",
+    { range: { min: 1 } },
+  ),
   gradient_accumulation_steps: int(1, "micro-batches summed into one optimizer step", { range: { min: 1 } }),
   logging_steps: int(1, "write a metrics line every this many steps", { range: { min: 1 } }),
   save_steps: int(100, "save a checkpoint every this many steps; 0 = only at the end", { range: { min: 0 } }),
@@ -121,10 +123,4 @@ export const CROSS_CHECKS: readonly ((c: RunConfig) => string | undefined)[] = [
     c.image_size % 28 === 0
       ? undefined
       : `image_size ${c.image_size} must be a multiple of 28 (e.g. 112, 224)`,
-  // As TRL: a step's completions must split into whole groups of num_generations.
-  (c) => {
-    const batch = c.per_device_train_batch_size * c.gradient_accumulation_steps;
-    return batch % c.num_generations === 0 ? undefined : `per_device_train_batch_size x ` +
-      `gradient_accumulation_steps (${batch}) must be divisible by num_generations (${c.num_generations})`;
-  },
 ];

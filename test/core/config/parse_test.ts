@@ -104,11 +104,6 @@ Deno.test("parseConfig() applies aliases, nested or dotted, with a note", () => 
 });
 
 Deno.test("parseConfig() checks fields against each other", () => {
-  assertThrows(
-    () => parseConfig([cli({ num_generations: "3" })]),
-    ConfigError,
-    "(8) must be divisible by num_generations (3)",
-  );
   assertThrows(() => parseConfig([cli({ image_size: "100" })]), ConfigError, "multiple of 28");
 });
 
