@@ -79,7 +79,9 @@ async function measure(backend: "webgpu" | "wasm" | "cpu", steps: number): Promi
   model.dispose();
   return {
     backend,
-    adapter: info.adapter ? `${info.adapter}${info.softwareAdapter ? " (software)" : ""}` : "-",
+    adapter: backend === "webgpu" && info.adapter
+      ? `${info.adapter}${info.softwareAdapter ? " (software)" : ""}`
+      : "-",
     gen_cached_tokens_per_s: cached,
     gen_uncached_tokens_per_s: uncached,
     sft_step_ms: (1000 * sftSeconds) / steps,
