@@ -9,7 +9,7 @@ import { runEval, runSft } from "./jobs.ts";
 const { config } = parseArgsOrExit({
   name: "start",
   summary: "short headless demo: a few SFT steps from scratch, then eval against the shipped checkpoint",
-}, ["max_steps=40", "eval_n=32", "save_steps=0", ...Deno.args]);
+}, ["max_steps=40", "learning_rate=2e-3", "eval_n=32", "save_steps=0", ...Deno.args]);
 
 const { checkpointDir } = await runSft(config);
 console.log("\nthe checkpoint just trained:");
