@@ -1,6 +1,6 @@
 /** deno task eval: format rate, accuracy and (grounding) mean IoU of a checkpoint on held-out scenes. */
 import { parseArgsOrExit } from "./args.ts";
-import { runEval } from "./jobs.ts";
+import { runCommand, runEval } from "./jobs.ts";
 
 const { config } = parseArgsOrExit({
   name: "eval",
@@ -11,4 +11,4 @@ const { config } = parseArgsOrExit({
     "--n": { key: "eval_n" },
   },
 });
-await runEval(config);
+await runCommand(() => runEval(config));

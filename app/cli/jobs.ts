@@ -103,3 +103,17 @@ export async function runEval(config: RunConfig, checkpointPath = config.checkpo
 function mean(xs: number[]): number {
   return xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
 }
+
+/**
+ * Runs a command's job; a failure prints one line, "error: <message>", and exits with code 1
+ * (GRPO_LAB_DEBUG=1 adds the stack).
+ */
+export async function runCommand(job: () => Promise<unknown>): Promise<void> {
+  try {
+    await job();
+  } catch (e) {
+    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    if (Deno.env.get("GRPO_LAB_DEBUG")) console.error(e);
+    Deno.exit(1);
+  }
+}

@@ -4,15 +4,17 @@
  * checkpoint and the shipped one evaluated side by side on the same held-out scenes.
  */
 import { parseArgsOrExit } from "./args.ts";
-import { runEval, runSft } from "./jobs.ts";
+import { runCommand, runEval, runSft } from "./jobs.ts";
 
 const { config } = parseArgsOrExit({
   name: "start",
   summary: "short headless demo: a few SFT steps from scratch, then eval against the shipped checkpoint",
 }, ["max_steps=40", "learning_rate=2e-3", "eval_n=32", "save_steps=0", ...Deno.args]);
 
-const { checkpointDir } = await runSft(config);
-console.log("\nthe checkpoint just trained:");
-await runEval({ ...config, out: `${config.out}/eval-new` }, checkpointDir);
-console.log("\nthe shipped checkpoint (public/checkpoints/tiny-sft), same scenes and seed:");
-await runEval({ ...config, out: `${config.out}/eval-shipped` }, "");
+await runCommand(async () => {
+  const { checkpointDir } = await runSft(config);
+  console.log("\nthe checkpoint just trained:");
+  await runEval({ ...config, out: `${config.out}/eval-new` }, checkpointDir);
+  console.log("\nthe shipped checkpoint (public/checkpoints/tiny-sft), same scenes and seed:");
+  await runEval({ ...config, out: `${config.out}/eval-shipped` }, "");
+});
