@@ -14,6 +14,9 @@ export const DENO_ASSETS: Assets = {
 /** The shipped starting checkpoint (public/checkpoints/tiny-sft). */
 export const SHIPPED_CHECKPOINT = new URL("../../public/checkpoints/tiny-sft/", import.meta.url).pathname;
 
+/** How long close() waits after terminating the worker (see close()). */
+const WORKER_SHUTDOWN_MS = 250;
+
 export interface TrainerHandle {
   api: Comlink.Remote<TrainerApi>;
   close(): Promise<void>;
@@ -52,6 +55,10 @@ export function startTrainer(
       await Promise.race([remote.dispose(), crashed]).catch(() => {});
       remote[Comlink.releaseProxy]();
       worker.terminate();
+      // The worker holds a WebGPU adapter (env detection asks for one even on wasm). A process that
+      // exits right after terminate() crashes in Deno 2.9's GPU teardown (SIGSEGV in about 1 run of 4
+      // here); giving the worker's thread a moment to shut down first avoids it.
+      await new Promise((resolve) => setTimeout(resolve, WORKER_SHUTDOWN_MS));
     },
   };
 }
