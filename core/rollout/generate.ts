@@ -59,7 +59,8 @@ export async function generate(model: Qwen2VLModel, req: GenerateRequest): Promi
   const stop = new Set(req.stopIds);
   const useCache = req.useCache ?? true;
 
-  const history: number[][] = rowPrompts.map((p) => [...p.inputIds]);
+  // Local ids of each row's prompt and completion so far (no padding), for the repetition penalty.
+  const seen: number[][] = rowPrompts.map((p) => Array.from(model.toLocalIds(p.inputIds)));
   const completionIds: number[][] = Array.from({ length: N }, () => []);
   const logprobRows: number[][] = Array.from({ length: N }, () => []);
   const done = new Array<boolean>(N).fill(false);
@@ -107,14 +108,14 @@ export async function generate(model: Qwen2VLModel, req: GenerateRequest): Promi
         if (!done[r]) {
           const sampled = sampleToken(
             rowsLogits.subarray(r * V, (r + 1) * V),
-            model.toLocalIds(history[r]),
+            seen[r],
             req.sampling,
             req.rng,
             suppressed,
           );
           token = sampled.token;
           const real = model.toRealIds([token])[0];
-          history[r].push(real);
+          seen[r].push(token);
           completionIds[r].push(real);
           logprobRows[r].push(sampled.logprob);
           generatedTokens++;
