@@ -6,7 +6,9 @@ import { describeType } from "./parse.ts";
 export function describeConfig(): string {
   const rows = (Object.keys(FIELDS) as FieldName[]).map((name) => {
     const field: Field<unknown> = FIELDS[name];
-    const shown = Array.isArray(field.default) ? field.default.join(",") : String(field.default);
+    // Lists as typed after key=, except the empty list, which "[]" shows more plainly than "".
+    const list = Array.isArray(field.default) ? field.default : undefined;
+    const shown = list ? (list.length === 0 ? "[]" : list.join(",")) : String(field.default);
     const symbol = field.symbol ? ` (${field.symbol})` : "";
     return [name, `default ${shown === "" ? '""' : shown}`, `${field.doc}${symbol}; ${describeType(field)}`];
   });
@@ -14,5 +16,11 @@ export function describeConfig(): string {
   const w1 = Math.max(...rows.map((r) => r[1].length));
   const table = rows.map(([a, b, c]) => `  ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
   const aliases = Object.entries(ALIASES).map(([from, to]) => `${from} -> ${to}`).join(", ");
-  return [...table, "", `Also accepted, with a note: ${aliases}.`].join("\n");
+  return [
+    ...table,
+    "",
+    `Also accepted, with a note: ${aliases}.`,
+    "Any other key <name>_reward_weight=W or <name>_weight=W sets the weight of reward <name> (one of " +
+    "reward_funcs), over reward_weights.",
+  ].join("\n");
 }

@@ -5,7 +5,7 @@
  * To add a field: add a row to a group (or a new group spread into FIELDS). Its type, default, --help
  * line and validation all come from that row.
  */
-import { bool, enm, type Field, int, num, str } from "./field.ts";
+import { bool, enm, type Field, int, num, numList, str, strList } from "./field.ts";
 
 const RUN_FIELDS = {
   model: str("tiny", "named model config (models/configs) to build or load"),
@@ -77,10 +77,69 @@ const SAMPLING_FIELDS = {
   max_completion_length: int(64, "most tokens generated per completion", { range: { min: 1 } }),
 };
 
+/**
+ * GRPO (DeepSeekMath) and its variants, with TRL GRPOConfig's names and our own defaults. The loss these
+ * feed is core/grpo/policy_loss.ts; the enum members are the keys of its strategy tables.
+ */
+const GRPO_FIELDS = {
+  beta: num(0, "weight of the KL penalty against the reference policy; 0 = no reference model is loaded", {
+    symbol: "β",
+    range: { min: 0 },
+  }),
+  kl_estimator: enm(
+    ["k1", "k2", "k3"],
+    "k3",
+    "per-token estimator of KL(π_θ || π_ref) for the beta penalty (Schulman); k3 is unbiased and >= 0",
+  ),
+  epsilon: num(0.2, "clip ratios to [1 - ε, 1 + ε_high]; the lower bound (and the upper one by default)", {
+    symbol: "ε",
+    range: { min: 0, max: 1, maxOpen: true },
+  }),
+  epsilon_high: num(0, "upper clip bound, DAPO's clip-higher (e.g. 0.28); 0 = same as epsilon", {
+    symbol: "ε_high",
+    range: { min: 0 },
+  }),
+  dual_clip: num(0, "dual-clip PPO: for A < 0 the loss is at most -c·A; 0 = off, else > 1", {
+    symbol: "c",
+    range: { min: 0 },
+  }),
+  loss_type: enm(
+    ["grpo", "bnpo", "dr_grpo", "dapo"],
+    "grpo",
+    "per-token losses to a scalar: grpo = mean per completion, then mean; bnpo = mean over tokens; " +
+      "dr_grpo = sum / (completions x max_completion_length); dapo = mean over the step's tokens",
+  ),
+  scale_rewards: enm(
+    ["group", "batch", "none"],
+    "group",
+    "divide centred rewards by the std of their group, of the whole batch, or nothing (Dr. GRPO)",
+  ),
+  num_iterations: int(1, "policy updates per batch of generations; > 1 reuses them with the clipped ratio", {
+    symbol: "μ",
+    range: { min: 1 },
+  }),
+  importance_sampling_level: enm(
+    ["token", "sequence"],
+    "token",
+    "one importance ratio per token (GRPO) or one per completion from its mean log-ratio (GSPO)",
+  ),
+  mask_truncated_completions: bool(
+    false,
+    "leave completions cut off at max_completion_length out of the loss (DAPO's overlong filtering)",
+  ),
+  entropy_coef: num(0, "weight of the entropy bonus subtracted from the loss; 0 = off"),
+  reward_funcs: strList(["format", "accuracy"], "reward functions summed (weighted) into each reward"),
+  reward_weights: numList(
+    [],
+    "one weight per reward function, in reward_funcs' order; [] = 1 each (or name one: accuracy_weight=2)",
+  ),
+};
+
 export const FIELDS = {
   ...RUN_FIELDS,
   ...OPTIMIZER_FIELDS,
   ...SAMPLING_FIELDS,
+  ...GRPO_FIELDS,
 } satisfies Record<string, Field<unknown>>;
 
 export type FieldName = keyof typeof FIELDS;
@@ -113,14 +172,55 @@ export const ALIASES: Readonly<Record<string, FieldName>> = {
   "rollout.temperature": "temperature",
   "rollout.top_p": "top_p",
   "rollout.top_k": "top_k",
+  grpo_beta: "beta",
+  kl_loss_coef: "beta",
+  "actor_rollout_ref.actor.kl_loss_coef": "beta",
+  "algorithm.kl_ctrl.kl_coef": "beta",
+  clip_ratio_low: "epsilon",
+  "actor_rollout_ref.actor.clip_ratio_low": "epsilon",
+  "actor_rollout_ref.actor.clip_ratio": "epsilon",
+  clip_ratio_high: "epsilon_high",
+  "actor_rollout_ref.actor.clip_ratio_high": "epsilon_high",
+  clip_ratio_c: "dual_clip",
+  "actor_rollout_ref.actor.clip_ratio_c": "dual_clip",
+  ppo_epochs: "num_iterations",
+  "actor_rollout_ref.actor.ppo_epochs": "num_iterations",
+  entropy_coeff: "entropy_coef",
+  "actor_rollout_ref.actor.entropy_coeff": "entropy_coef",
 };
 
+/** Why reward_weights does not fit reward_funcs, or undefined when it does ([] fits any). */
+export function rewardWeightsProblem(
+  c: Pick<RunConfig, "reward_funcs" | "reward_weights">,
+): string | undefined {
+  const n = c.reward_weights.length;
+  if (n === 0 || n === c.reward_funcs.length) return undefined;
+  return `reward_weights has ${n} weight${n === 1 ? "" : "s"} but reward_funcs has ` +
+    `${c.reward_funcs.length} (${
+      c.reward_funcs.join(", ")
+    }): give one weight per function, or none for 1 each`;
+}
+
 /**
- * Checks across fields, run after every field is valid. Each returns an error message or undefined.
+ * Checks across fields, run after every field is valid. Each returns an error message that names the
+ * key(s) at fault, or undefined.
  */
 export const CROSS_CHECKS: readonly ((c: RunConfig) => string | undefined)[] = [
   (c) =>
     c.image_size % 28 === 0
       ? undefined
       : `image_size ${c.image_size} must be a multiple of 28 (e.g. 112, 224)`,
+  // A bound c <= 1 would cap the loss of ratios that the ε clip keeps, changing plain GRPO.
+  (c) =>
+    c.dual_clip === 0 || c.dual_clip > 1
+      ? undefined
+      : `dual_clip ${c.dual_clip} must be 0 (off) or greater than 1 (verl's clip_ratio_c is 3)`,
+  (c) => c.reward_funcs.length > 0 ? undefined : "reward_funcs is empty: name at least one reward function",
+  (c) => {
+    const repeated = c.reward_funcs.find((name, i) => c.reward_funcs.indexOf(name) !== i);
+    return repeated === undefined
+      ? undefined
+      : `reward_funcs names "${repeated}" twice (${c.reward_funcs.join(", ")}); give each function once`;
+  },
+  rewardWeightsProblem,
 ];

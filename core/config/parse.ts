@@ -2,9 +2,17 @@
  * parseConfig: defaults < layers in order (a JSON file, then the command line). Every key is checked
  * against the field table; an unknown key or a bad value is a ConfigError that names the key, its source
  * and what is allowed. Strings are coerced by the field's type, so "1e-3", "true" and "a,b" work.
+ * Keys `<name>_reward_weight` / `<name>_weight` that are no field or alias set one reward's weight.
  */
-import { type Field, formatRange, inRange } from "./field.ts";
-import { ALIASES, CROSS_CHECKS, type FieldName, FIELDS, type RunConfig } from "./fields.ts";
+import { type Field, formatRange, inRange, num } from "./field.ts";
+import {
+  ALIASES,
+  CROSS_CHECKS,
+  type FieldName,
+  FIELDS,
+  rewardWeightsProblem,
+  type RunConfig,
+} from "./fields.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -44,9 +52,13 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
+/** "_adam_beta1_": a name's words between underscores, so that "beta1" matches whole words only. */
+const wordsOf = (s: string) => `_${s.toLowerCase().replaceAll(".", "_")}_`;
+
 /**
- * The closest candidate to `name`, or undefined when none is close: within about a third of the
- * name's length in edits, or containing it (beta1 -> adam_beta1).
+ * The closest candidate to `name`, or undefined when none is close. In order: an exact match; a
+ * candidate holding the name as whole words (beta1 -> adam_beta1, though "beta" is one edit away);
+ * one within about a third of the name's length in edits; one containing it.
  */
 export function nearest(name: string, candidates: readonly string[]): string | undefined {
   const lower = name.toLowerCase();
@@ -56,6 +68,9 @@ export function nearest(name: string, candidates: readonly string[]): string | u
     const d = editDistance(lower, c.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [c, d];
   }
+  if (bestDistance === 0) return best;
+  const wordMatch = candidates.find((c) => wordsOf(c).includes(wordsOf(name)));
+  if (wordMatch !== undefined) return wordMatch;
   if (best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3))) return best;
   if (lower.length >= 3) return candidates.find((c) => c.toLowerCase().includes(lower));
   return undefined;
@@ -152,17 +167,90 @@ function flatten(
 
 const show = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v));
 
+/** A `<name>_reward_weight` or `<name>_weight` key as read: the weight of one reward function. */
+interface NamedWeight {
+  key: string;
+  source: string;
+  weight: number;
+}
+
+/** What a named weight's value must be: any finite number (a negative weight makes a penalty). */
+const NAMED_WEIGHT = num(1, "the weight of one reward function");
+
+/** The reward names a key may weigh, longest first: "x_reward_weight" -> ["x_reward", "x"]. */
+export function weightedRewardNames(key: string): string[] {
+  const names: string[] = [];
+  if (key.endsWith("_weight")) names.push(key.slice(0, -"_weight".length));
+  if (key.endsWith("_reward_weight")) names.push(key.slice(0, -"_reward_weight".length));
+  return names.filter((name) => name !== "");
+}
+
+/** A named weight's key and value, checked to be a number; which reward it weighs is decided later. */
+function readNamedWeight(key: string, raw: unknown, source: string): NamedWeight {
+  const weight = coerce(NAMED_WEIGHT, raw) as number | undefined;
+  if (weight === undefined) {
+    const allowed = describeType(NAMED_WEIGHT);
+    throw new ConfigError(
+      `bad value for "${key}" (from ${source}): ${show(raw)} is not ${allowed}`,
+      key,
+      source,
+    );
+  }
+  return { key, source, weight };
+}
+
+/**
+ * Applies `<name>_reward_weight=W` / `<name>_weight=W` keys (R1-V style) after every layer is merged, so
+ * that they are resolved against the final reward_funcs whichever layer set it. A named weight beats
+ * reward_weights from any layer; an unset reward_weights ([]) is first filled with 1s. Such a key is only
+ * read this way when it is neither a field nor an alias (weight_decay stays weight_decay). A name not in
+ * reward_funcs is an error naming the key, so a weight that was given is never dropped.
+ */
+function applyNamedWeights(values: Record<string, unknown>, named: readonly NamedWeight[], notes: string[]) {
+  const funcs = values.reward_funcs as readonly string[];
+  const given = values.reward_weights as readonly number[];
+  const problem = rewardWeightsProblem({ reward_funcs: funcs, reward_weights: given });
+  if (problem !== undefined) throw new ConfigError(`bad config: ${problem}`, "reward_weights");
+  const weights = given.length === 0 ? funcs.map(() => 1) : [...given];
+  for (const { key, source, weight } of named) {
+    const candidates = weightedRewardNames(key);
+    const reward = candidates.find((name) => funcs.includes(name));
+    if (reward === undefined) {
+      const name = candidates.at(-1)!;
+      const guess = nearest(name, funcs);
+      throw new ConfigError(
+        `"${key}" (from ${source}) is not a config key, and "${name}" is not in reward_funcs ` +
+          `(${funcs.join(", ")}) for it to weigh${didYouMean(guess && key.replace(name, guess))}`,
+        key,
+        source,
+      );
+    }
+    weights[funcs.indexOf(reward)] = weight;
+    notes.push(`config: "${key}" (from ${source}) is read as the weight of reward "${reward}"`);
+  }
+  values.reward_weights = Object.freeze(weights);
+  notes.push(
+    `config: reward_weights = [${weights.join(", ")}] for reward_funcs [${funcs.join(", ")}]` +
+      (given.length === 0 ? " (1 where no weight is named)" : ""),
+  );
+}
+
 /** Merges defaults < layers (in order) into one frozen, validated RunConfig. */
 export function parseConfig(layers: readonly ConfigLayer[]): ParsedConfig {
   const values: Record<string, unknown> = {};
   for (const name of FIELD_NAMES) values[name] = FIELDS[name].default;
   const notes: string[] = [];
+  const namedWeights: NamedWeight[] = [];
 
   for (const layer of layers) {
     for (const [rawKey, raw] of flatten(layer.values)) {
       let key = rawKey;
       if (!isFieldName(key)) {
         const target = ALIASES[key];
+        if (target === undefined && weightedRewardNames(key).length > 0) {
+          namedWeights.push(readNamedWeight(key, raw, layer.source));
+          continue;
+        }
         if (target === undefined) {
           const suggestion = nearest(key, [...FIELD_NAMES, ...Object.keys(ALIASES)]);
           const known = suggestion !== undefined && !isFieldName(suggestion)
@@ -193,6 +281,7 @@ export function parseConfig(layers: readonly ConfigLayer[]): ParsedConfig {
     }
   }
 
+  if (namedWeights.length > 0) applyNamedWeights(values, namedWeights, notes);
   const config = Object.freeze(values) as RunConfig;
   for (const check of CROSS_CHECKS) {
     const problem = check(config);

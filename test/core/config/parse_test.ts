@@ -5,6 +5,7 @@ import {
   describeConfig,
   editDistance,
   FIELDS,
+  nearest,
   numList,
   parseConfig,
   strList,
@@ -111,6 +112,17 @@ Deno.test("editDistance() counts insertions, deletions and substitutions", () =>
   assertEquals(editDistance("kitten", "sitting"), 3);
   assertEquals(editDistance("", "abc"), 3);
   assertEquals(editDistance("lr", "lr"), 0);
+});
+
+Deno.test("nearest() prefers a candidate holding the name as whole words over a near edit", () => {
+  assertEquals(nearest("beta1", ["beta", "adam_beta1"]), "adam_beta1");
+  assertEquals(nearest("beta", ["beta", "adam_beta1"]), "beta");
+  assertEquals(
+    nearest("clip_ratio", ["epsilon", "actor_rollout_ref.actor.clip_ratio"]),
+    "actor_rollout_ref.actor.clip_ratio",
+  );
+  assertEquals(nearest("num_generation", ["num_generations", "eval_n"]), "num_generations");
+  assertEquals(nearest("eta", ["beta", "adam_beta1"]), "beta");
 });
 
 Deno.test("describeConfig() lists every field with its default and doc", () => {
