@@ -38,6 +38,20 @@ export class Rng {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
   }
 
+  /** The whole internal state, for a checkpoint: Rng.fromState(rng.state) continues the same stream. */
+  get state(): number {
+    return this.#state;
+  }
+
+  static fromState(state: number): Rng {
+    if (!Number.isInteger(state) || state < 0 || state > 0xffffffff) {
+      throw new Error(`Rng.fromState(): a state is an unsigned 32-bit integer, got ${state}`);
+    }
+    const rng = new Rng(0);
+    rng.#state = state;
+    return rng;
+  }
+
   /** A new generator whose stream is independent of this one's continuation. */
   fork(salt: number): Rng {
     return new Rng(Math.floor(this.next() * 2 ** 31) ^ Math.imul(salt, 0x9e3779b1));

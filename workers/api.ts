@@ -4,6 +4,9 @@
  * Byte arrays cross with comlink.transfer, callbacks with comlink.proxy.
  */
 import type { RunConfig } from "../core/config/fields.ts";
+import type { GroupLog } from "../core/grpo/step_metrics.ts";
+
+export type { GroupLog };
 
 /** Where the worker finds the files that public/ holds: a file: URL under Deno, the app's base URL in a browser. */
 export interface Assets {
@@ -19,6 +22,34 @@ export interface CheckpointFiles {
   safetensors: Uint8Array;
 }
 
+/**
+ * Everything a GRPO run needs to continue exactly where it stopped: the policy, AdamW's moments and
+ * step counts, and TrainProgress (step = data position, the sampler's state, the reward weights in
+ * force, the resolved config).
+ */
+export interface TrainState {
+  model: CheckpointFiles;
+  /** AdamW state as safetensors ("<param>.exp_avg", "<param>.exp_avg_sq", "<param>.step"). */
+  optimizer: Uint8Array;
+  /** JSON of TrainProgress. */
+  progressJson: string;
+}
+
+export interface TrainProgress {
+  /** Steps done; also the data position (step s reads samples s * B .. s * B + B - 1). */
+  step: number;
+  /** Rng.state of the rollout sampler. */
+  rngState: number;
+  rewardWeights: number[];
+  config: RunConfig;
+}
+
+/** One GRPO step's metric event and its groups (for samples.jsonl). */
+export interface GrpoStepReport {
+  metrics: Metrics;
+  groups: GroupLog[];
+}
+
 /** What init() found and built. */
 export interface InitInfo {
   backend: string;
@@ -31,6 +62,8 @@ export interface InitInfo {
   vocabSize: number;
   /** Where the weights came from: "fresh init (seed N)" or the checkpoint's name. */
   weights: string;
+  /** Things to say once: a reference model kept, where rewards are scored, a resumed step. */
+  notes: string[];
 }
 
 /** One metrics record: step, then numbers named as TRL names them. */
@@ -69,10 +102,24 @@ export interface EvalOptions {
 }
 
 export interface TrainerApi {
-  /** Chooses the backend, loads the tokenizer and image processor, builds or loads the model. */
-  init(config: RunConfig, assets: Assets, checkpoint?: CheckpointFiles): Promise<InitInfo>;
+  /**
+   * Chooses the backend, loads the tokenizer and image processor, builds or loads the model. For GRPO,
+   * `checkpoint` is the starting policy (and the reference when beta > 0); `resume` continues a run.
+   */
+  init(
+    config: RunConfig,
+    assets: Assets,
+    checkpoint?: CheckpointFiles,
+    resume?: TrainState,
+  ): Promise<InitInfo>;
   /** One SFT optimizer step (with its accumulated micro-batches); returns that step's metrics. */
   sftStep(): Promise<Metrics>;
+  /** One GRPO step: rollout, rewards, advantages, num_iterations updates. */
+  grpoStep(): Promise<GrpoStepReport>;
+  /** Reward weights from the next step on, one per reward_funcs entry. */
+  setRewardWeights(weights: number[]): Promise<void>;
+  /** The state a `--resume` continues from. */
+  saveTrainState(): Promise<TrainState>;
   /** Generates for n held-out samples and scores them; onProgress(done, total) after each batch. */
   evaluate(options: EvalOptions, onProgress?: (done: number, total: number) => void): Promise<EvalReport>;
   saveCheckpoint(): Promise<CheckpointFiles>;

@@ -64,7 +64,8 @@ export function startTrainer(
 }
 
 /** Reads a checkpoint folder (config.json + model.safetensors) or a .safetensors file with config.json beside it. */
-export async function readCheckpoint(path: string): Promise<CheckpointFiles> {
+export async function readCheckpoint(given: string): Promise<CheckpointFiles> {
+  const path = await resolveProjectPath(given);
   const dir = path.endsWith(".safetensors") ? path.replace(/[^/]*$/, "") || "./" : path.replace(/\/?$/, "/");
   const weights = path.endsWith(".safetensors") ? path : `${dir}model.safetensors`;
   const read = async <T>(file: string, f: (p: string) => Promise<T>): Promise<T> => {
@@ -79,6 +80,29 @@ export async function readCheckpoint(path: string): Promise<CheckpointFiles> {
     configJson: await read(`${dir}config.json`, Deno.readTextFile),
     safetensors: await read(weights, Deno.readFile),
   };
+}
+
+/** The project's root folder (where public/ is), as a path ending in "/". */
+export const PROJECT_ROOT = new URL("../../", import.meta.url).pathname;
+
+/**
+ * A relative path as given when it exists from the working directory, else from the project root, so
+ * that a config's "public/checkpoints/tiny-sft" works from any folder.
+ */
+export async function resolveProjectPath(path: string): Promise<string> {
+  if (path.startsWith("/")) return path;
+  try {
+    await Deno.stat(path);
+    return path;
+  } catch {
+    const fromRoot = PROJECT_ROOT + path;
+    try {
+      await Deno.stat(fromRoot);
+      return fromRoot;
+    } catch {
+      return path; // reported as missing under the name the user gave
+    }
+  }
 }
 
 /** Writes config.json + model.safetensors into dir (created). */

@@ -86,6 +86,32 @@ export function completionLogprobs(
   promptIndex: ArrayLike<number>,
   temperature = 1,
 ): tf.Tensor2D {
+  return completionLogits(model, batch, prompts, promptIndex, temperature, false).logprobs;
+}
+
+/**
+ * completionLogprobs plus the entropy of each next-token distribution, H = -Σ_v p_v log p_v: both
+ * [N, C], with gradients. Call inside tf.tidy or a gradient function.
+ */
+export function completionLogprobsAndEntropy(
+  model: Qwen2VLModel,
+  batch: SequenceBatch,
+  prompts: PromptInputs[],
+  promptIndex: ArrayLike<number>,
+  temperature = 1,
+): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
+  const out = completionLogits(model, batch, prompts, promptIndex, temperature, true);
+  return { logprobs: out.logprobs, entropy: out.entropy! };
+}
+
+function completionLogits(
+  model: Qwen2VLModel,
+  batch: SequenceBatch,
+  prompts: PromptInputs[],
+  promptIndex: ArrayLike<number>,
+  temperature: number,
+  withEntropy: boolean,
+): { logprobs: tf.Tensor2D; entropy?: tf.Tensor2D } {
   const N = batch.rows;
   const P = batch.prompt.length;
   const C = batch.completionLength;
@@ -99,8 +125,10 @@ export function completionLogprobs(
   const V = logits.shape[2];
   // [N, C, V]: the positions that predict completion tokens; log-softmax subtracts the max.
   const scaled = logits.slice([0, P - 1, 0], [N, C, V]).div(temperature);
-  const logp = tf.logSoftmax(scaled);
-  return pickTokens(logp as tf.Tensor3D, tf.tensor2d(batch.targets, [N, C], "int32"));
+  const logp = tf.logSoftmax(scaled) as tf.Tensor3D;
+  const logprobs = pickTokens(logp, tf.tensor2d(batch.targets, [N, C], "int32"));
+  if (!withEntropy) return { logprobs };
+  return { logprobs, entropy: tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), -1)) as tf.Tensor2D };
 }
 
 /** out[n, c] = logp[n, c, targets[n, c]], differentiable on every backend (see selectRows). */

@@ -17,14 +17,22 @@ import { AdamW, adamWOptions, clipGradNorm } from "./optimizer.ts";
 import { makeSchedule } from "./schedule.ts";
 import { accumulateGradients, sftGradients } from "./sft.ts";
 import { evaluateSamples } from "../eval/evaluate.ts";
+import { grpoStep } from "../grpo/step.ts";
+import { Rng } from "../random.ts";
+import { checkRewardNames } from "../rewards/registry.ts";
+import { inThreadScorer, type RewardScorer } from "../rewards/scorer.ts";
+import { readSafetensors, writeSafetensors } from "../../models/safetensors.ts";
 import type {
   Assets,
   CheckpointFiles,
   EvalOptions,
   EvalReport,
+  GrpoStepReport,
   InitInfo,
   Metrics,
   TrainerApi,
+  TrainProgress,
+  TrainState,
 } from "../../workers/api.ts";
 
 /** The synthetic tasks a "mixed" run cycles through. */
@@ -43,36 +51,73 @@ interface Ready {
   schedule: (step: number) => number;
   variables: tf.Variable[];
   step: number;
+  /** GRPO: the frozen starting policy (beta > 0), the rollout sampler, the reward weights in force. */
+  refModel?: Qwen2VLModel;
+  rng: Rng;
+  rewardWeights: number[];
+}
+
+/** Salt of the rollout sampler's stream, so that it never replays the data generator's draws. */
+const ROLLOUT_RNG_SALT = 0x5eed;
+
+export interface TrainerSessionOptions {
+  /** Where GRPO's rewards are computed; default: on the trainer's own thread. */
+  makeScorer?: () => RewardScorer;
 }
 
 export class TrainerSession implements TrainerApi {
   #ready?: Ready;
+  readonly #makeScorer: () => RewardScorer;
+  #scorer?: RewardScorer;
+
+  constructor(options: TrainerSessionOptions = {}) {
+    this.#makeScorer = options.makeScorer ?? inThreadScorer;
+  }
 
   get #state(): Ready {
     if (!this.#ready) throw new Error("the trainer is not initialised: call init() first");
     return this.#ready;
   }
 
-  async init(config: RunConfig, assets: Assets, checkpoint?: CheckpointFiles): Promise<InitInfo> {
-    this.#ready?.model.dispose();
-    this.#ready?.optimizer.dispose();
+  async init(
+    config: RunConfig,
+    assets: Assets,
+    checkpoint?: CheckpointFiles,
+    resume?: TrainState,
+  ): Promise<InitInfo> {
+    this.#disposeModels();
+    checkRewardNames(config.reward_funcs);
     const choice = await initBackend({
       override: config.backend,
       wasmPaths: assets.wasmBase,
       log: () => {},
     });
     const text = await loadTextPipeline({ modelBase: new URL("models/", assets.publicBase) });
-    let model: Qwen2VLModel;
-    let weights: string;
-    if (checkpoint) {
-      model = modelFromSafetensors(configFromJson(JSON.parse(checkpoint.configJson)), checkpoint.safetensors);
-      weights = "weights from checkpoint";
-    } else {
+    const notes: string[] = [];
+    const start = (): Qwen2VLModel => {
+      if (checkpoint) {
+        return modelFromSafetensors(
+          configFromJson(JSON.parse(checkpoint.configJson)),
+          checkpoint.safetensors,
+        );
+      }
       if (config.model !== "tiny") {
         throw new Error(`model=${config.model}: only "tiny" can start from a fresh init; give a checkpoint`);
       }
-      model = Qwen2VLModel.init(tiny(taskVocabulary(text)), config.seed);
-      weights = `fresh init (seed ${config.seed})`;
+      return Qwen2VLModel.init(tiny(taskVocabulary(text)), config.seed);
+    };
+    const model = resume
+      ? modelFromSafetensors(configFromJson(JSON.parse(resume.model.configJson)), resume.model.safetensors)
+      : start();
+    const weights = resume
+      ? "weights from the resumed run"
+      : checkpoint
+      ? "weights from checkpoint"
+      : `fresh init (seed ${config.seed})`;
+    // The reference is the starting policy, also on resume; it only exists when the KL term is on.
+    const refModel = config.beta > 0 ? start() : undefined;
+    if (refModel) {
+      notes.push(`beta = ${config.beta}: a frozen copy of the starting policy is the KL reference`);
     }
     const variables = model.trainableVariables({ freezeVision: config.freeze_vision_modules });
     const names = new Map([...model.params].map(([name, v]) => [v, name]));
@@ -80,7 +125,31 @@ export class TrainerSession implements TrainerApi {
       new Map(variables.map((v) => [names.get(v)!, v])),
       adamWOptions(config),
     );
-    this.#ready = { config, text, model, optimizer, schedule: makeSchedule(config), variables, step: 0 };
+    let step = 0;
+    let rng = new Rng(config.seed).fork(ROLLOUT_RNG_SALT);
+    let rewardWeights = config.reward_weights.length > 0
+      ? [...config.reward_weights]
+      : config.reward_funcs.map(() => 1);
+    if (resume) {
+      const progress = JSON.parse(resume.progressJson) as TrainProgress;
+      optimizer.importState(Object.fromEntries(readSafetensors(resume.optimizer).tensors));
+      step = progress.step;
+      rng = Rng.fromState(progress.rngState);
+      rewardWeights = progress.rewardWeights;
+      notes.push(`resuming at step ${step}`);
+    }
+    this.#ready = {
+      config,
+      text,
+      model,
+      optimizer,
+      schedule: makeSchedule(config),
+      variables,
+      step,
+      refModel,
+      rng,
+      rewardWeights,
+    };
     return {
       backend: choice.backend,
       adapter: choice.adapter?.description ?? "",
@@ -89,7 +158,63 @@ export class TrainerSession implements TrainerApi {
       parameters: parameterCount(model.config),
       vocabSize: model.config.vocab_size,
       weights,
+      notes,
     };
+  }
+
+  async grpoStep(): Promise<GrpoStepReport> {
+    const s = this.#state;
+    this.#scorer ??= this.#makeScorer();
+    const result = await grpoStep({
+      config: s.config,
+      text: s.text,
+      model: s.model,
+      refModel: s.refModel,
+      optimizer: s.optimizer,
+      variables: s.variables,
+      schedule: s.schedule,
+      rng: s.rng,
+      scorer: this.#scorer,
+      rewardWeights: s.rewardWeights,
+      taskOf: (i) => taskOf(s.config.task, i),
+    }, s.step);
+    s.step++;
+    return result;
+  }
+
+  setRewardWeights(weights: number[]): Promise<void> {
+    const s = this.#state;
+    const names = s.config.reward_funcs;
+    if (weights.length !== names.length || !weights.every(Number.isFinite)) {
+      throw new Error(
+        `setRewardWeights(): need ${names.length} finite weights (${names.join(", ")}), got [${weights}]`,
+      );
+    }
+    s.rewardWeights = [...weights];
+    return Promise.resolve();
+  }
+
+  async saveTrainState(): Promise<TrainState> {
+    const s = this.#state;
+    const moments = await s.optimizer.exportState();
+    const progress: TrainProgress = {
+      step: s.step,
+      rngState: s.rng.state,
+      rewardWeights: s.rewardWeights,
+      config: s.config,
+    };
+    return {
+      model: await this.saveCheckpoint(),
+      optimizer: writeSafetensors(new Map(Object.entries(moments)), { step: String(s.step) }),
+      progressJson: JSON.stringify(progress, null, 2),
+    };
+  }
+
+  #disposeModels(): void {
+    this.#ready?.model.dispose();
+    this.#ready?.refModel?.dispose();
+    this.#ready?.optimizer.dispose();
+    this.#ready = undefined;
   }
 
   async sftStep(): Promise<Metrics> {
@@ -167,9 +292,9 @@ export class TrainerSession implements TrainerApi {
   }
 
   dispose(): Promise<void> {
-    this.#ready?.model.dispose();
-    this.#ready?.optimizer.dispose();
-    this.#ready = undefined;
+    this.#disposeModels();
+    this.#scorer?.close();
+    this.#scorer = undefined;
     return Promise.resolve();
   }
 }

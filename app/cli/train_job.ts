@@ -1,0 +1,99 @@
+/**
+ * deno task train's job: GRPO in the trainer worker for config.max_steps, one metrics event per step in
+ * DIR/metrics.jsonl, each logging step's groups in DIR/samples.jsonl, a checkpoint every save_steps
+ * and at the end (run_folder.ts), resumable with --resume.
+ */
+import type { RunConfig } from "../../core/config/mod.ts";
+import type { Metrics } from "../../workers/api.ts";
+import { MetricsWriter } from "./metrics_writer.ts";
+import { Progress } from "./progress.ts";
+import {
+  findResumeCheckpoint,
+  prepareNewRunFolder,
+  readTrainState,
+  truncateJsonl,
+  writeTrainState,
+} from "./run_folder.ts";
+import { DENO_ASSETS, readCheckpoint, startTrainer } from "./trainer_client.ts";
+
+export interface TrainOptions {
+  /** A run folder or checkpoint folder to continue from. */
+  resume?: string;
+  overwrite?: boolean;
+}
+
+export interface TrainResult {
+  metrics: Metrics[];
+  checkpointDir: string;
+}
+
+export async function runTrain(config: RunConfig, options: TrainOptions = {}): Promise<TrainResult> {
+  const resumeDir = options.resume ? await findResumeCheckpoint(options.resume) : undefined;
+  const resume = resumeDir ? await readTrainState(resumeDir) : undefined;
+  const startStep = resume ? (JSON.parse(resume.progressJson) as { step: number }).step : 0;
+  if (resume) {
+    const dropped = (await truncateJsonl(`${config.out}/metrics.jsonl`, startStep)) +
+      (await truncateJsonl(`${config.out}/samples.jsonl`, startStep));
+    console.error(
+      `resuming ${resumeDir} at step ${startStep}` +
+        (dropped > 0 ? `; dropped ${dropped} logged lines after step ${startStep}` : ""),
+    );
+  } else {
+    await prepareNewRunFolder(config.out, options.overwrite ?? false);
+  }
+  if (startStep >= config.max_steps) {
+    throw new Error(
+      `the run is at step ${startStep} already; raise max_steps (${config.max_steps}) to go on`,
+    );
+  }
+  const trainer = startTrainer();
+  try {
+    const checkpoint = config.checkpoint ? await readCheckpoint(config.checkpoint) : undefined;
+    const info = await trainer.api.init(config, DENO_ASSETS, checkpoint, resume);
+    console.error(info.backendNote);
+    for (const note of info.notes) console.error(note);
+    console.error(
+      `train: GRPO, model ${config.model} (${info.parameters.toLocaleString("en")} parameters), ` +
+        `${info.weights}; task ${config.task}; ${config.per_device_train_batch_size} prompts x ` +
+        `${config.num_generations} completions per step; rewards ${
+          config.reward_funcs.map((f, i) => `${f} x ${config.reward_weights[i] ?? 1}`).join(", ")
+        }; steps ${startStep + 1}..${config.max_steps} -> ${config.out}`,
+    );
+    const metricsFile = MetricsWriter.open(config.out);
+    const samplesFile = MetricsWriter.open(config.out, "samples.jsonl");
+    const progress = new Progress({ total: config.max_steps, label: "train" });
+    const all: Metrics[] = [];
+    let checkpointDir = "";
+    for (let step = startStep + 1; step <= config.max_steps; step++) {
+      const { metrics, groups } = await trainer.api.grpoStep();
+      all.push(metrics);
+      metricsFile.write(metrics);
+      if (step % config.logging_steps === 0 || step === config.max_steps) {
+        for (const g of groups) samplesFile.write({ step, ...g });
+      }
+      progress.update(
+        step,
+        `reward ${metrics.reward.toFixed(3)} loss ${metrics.loss.toFixed(4)} len ${
+          metrics["completions/mean_length"].toFixed(0)
+        }`,
+      );
+      const last = step === config.max_steps;
+      if (last || (config.save_steps > 0 && step % config.save_steps === 0)) {
+        checkpointDir = await writeTrainState(config.out, step, await trainer.api.saveTrainState());
+      }
+    }
+    progress.finish();
+    metricsFile.close();
+    samplesFile.close();
+    const first = all[0], final = all[all.length - 1];
+    console.log(
+      `train done: reward ${first.reward.toFixed(3)} at step ${first.step} -> ${
+        final.reward.toFixed(3)
+      } at ` +
+        `step ${final.step}; metrics ${metricsFile.path}; checkpoint ${checkpointDir}/`,
+    );
+    return { metrics: all, checkpointDir };
+  } finally {
+    await trainer.close();
+  }
+}

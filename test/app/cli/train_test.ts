@@ -1,0 +1,84 @@
+/**
+ * deno task train as a user runs it: the default run's settings with small overrides, a run folder on
+ * disk, --resume continuing exactly, and the refusal to write into a non-empty folder.
+ */
+import { assert, assertEquals } from "../../assert.ts";
+import { METRIC_NAMES } from "../../../core/grpo/step_metrics.ts";
+import { readSafetensors } from "../../../models/safetensors.ts";
+
+const ROOT = new URL("../../../", import.meta.url).pathname;
+
+async function train(args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}app/cli/train.ts`, ...args],
+    cwd: await Deno.makeTempDir(), // the default run's checkpoint path must not need the project folder
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
+const SMALL = [
+  "per_device_train_batch_size=2",
+  "num_generations=2",
+  "max_completion_length=12",
+  "image_size=56",
+  "save_steps=2",
+  "logging_steps=1",
+  "--backend",
+  "wasm",
+];
+
+const readJsonl = async (path: string) =>
+  (await Deno.readTextFile(path)).trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>);
+
+const untimed = (m: Record<string, number>) =>
+  Object.fromEntries(
+    Object.entries(m).filter(([k]) => !k.startsWith("time/") && !k.startsWith("throughput/")),
+  );
+
+Deno.test("deno task train: 3 steps straight equal 2 steps then --resume to 3, step for step", async () => {
+  const dir = await Deno.makeTempDir();
+  const straight = await train([...SMALL, "max_steps=3", "--out", `${dir}/a`]);
+  assertEquals(straight.code, 0, straight.stderr);
+  assert(straight.stderr.includes("3/3"), `no progress on stderr: ${straight.stderr}`);
+  const a = await readJsonl(`${dir}/a/metrics.jsonl`);
+  assertEquals(a.map((m) => m.step), [1, 2, 3]);
+  for (const m of a) {
+    for (const name of METRIC_NAMES) assert(name in m, `${name} missing from step ${m.step}`);
+  }
+  const samples = await readJsonl(`${dir}/a/samples.jsonl`);
+  assertEquals(samples.length, 3 * 2, "one line per group per logging step");
+  for (const name of ["config.json", "model.safetensors", "run_config.json", "trainer_state.json"]) {
+    await Deno.stat(`${dir}/a/checkpoint-2/${name}`);
+  }
+  const moments = readSafetensors(await Deno.readFile(`${dir}/a/checkpoint-3/optimizer.safetensors`));
+  assert(moments.tensors.size > 0);
+
+  const first = await train([...SMALL, "max_steps=2", "--out", `${dir}/b`]);
+  assertEquals(first.code, 0, first.stderr);
+  const again = await train([...SMALL, "max_steps=2", "--out", `${dir}/b`]);
+  assertEquals(again.code, 1);
+  assert(again.stderr.includes(`output folder ${dir}/b is not empty: pass --resume`), again.stderr);
+  const resumed = await train(["--resume", `${dir}/b`, "max_steps=3"]);
+  assertEquals(resumed.code, 0, resumed.stderr);
+  assert(resumed.stderr.includes("resuming"), resumed.stderr);
+  const b = await readJsonl(`${dir}/b/metrics.jsonl`);
+  assertEquals(b.map(untimed), a.map(untimed));
+});
+
+Deno.test("deno task train rejects an unknown reward with the known ones, exit 1", async () => {
+  const r = await train([
+    ...SMALL,
+    "reward_funcs=format,acuracy",
+    "max_steps=1",
+    "--out",
+    await Deno.makeTempDir(),
+  ]);
+  assertEquals(r.code, 1, r.stderr);
+  assert(
+    r.stderr.includes('unknown reward function "acuracy": known ones are format, accuracy, iou'),
+    r.stderr,
+  );
+});
