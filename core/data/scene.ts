@@ -68,6 +68,12 @@ export interface SceneOptions {
   scale?: number;
   /** Empty pixels kept between two shapes' boxes (before scale). Default 3. */
   gap?: number;
+  /**
+   * Place each shape inside its own cell of a grid x grid layout (a random free cell, a random offset
+   * that keeps the shape inside it) instead of anywhere. With grid = 4 at 112 px a cell is 28 px, the
+   * area of one merged image token, so that each token sees at most one shape. Default: free placement.
+   */
+  grid?: number;
 }
 
 const MAX_TRIES = 2000;
@@ -89,6 +95,9 @@ export function renderScene(rng: Rng, specs: readonly ShapeSpec[], options: Scen
   const radii = specs.map((spec) => spec.radius ?? Math.round(SIZE_RADIUS[spec.size] * scale));
   // Place the biggest shapes first: they are the hardest to fit. The returned order is the specs' order.
   const order = specs.map((_, i) => i).sort((a, b) => radii[b] - radii[a] || a - b);
+  if (options.grid !== undefined) {
+    return placeOnGrid(rng, specs, radii, order, { image, size, grid: options.grid });
+  }
   const taken: Box[] = [];
   for (const k of order) {
     const spec = specs[k], r = radii[k];
@@ -104,6 +113,38 @@ export function renderScene(rng: Rng, specs: readonly ShapeSpec[], options: Scen
     if (!shapes[k]) {
       throw new Error(`renderScene(): no room for a ${spec.size} ${spec.shape} after ${MAX_TRIES} tries`);
     }
+  }
+  return { image, shapes };
+}
+
+/** renderScene's grid layout: shapes in distinct cells, drawn in `order`, returned in the specs' order. */
+function placeOnGrid(
+  rng: Rng,
+  specs: readonly ShapeSpec[],
+  radii: readonly number[],
+  order: readonly number[],
+  at: { image: RgbImage; size: number; grid: number },
+): Scene {
+  const { image, size, grid } = at;
+  const cell = Math.floor(size / grid);
+  if (specs.length > grid * grid) {
+    throw new Error(`renderScene(): ${specs.length} shapes do not fit a ${grid}x${grid} grid`);
+  }
+  const free = shuffle(rng, Array.from({ length: grid * grid }, (_, i) => i));
+  const shapes: PlacedShape[] = new Array(specs.length);
+  for (const k of order) {
+    const spec = specs[k], r = radii[k];
+    // One pixel of margin inside the cell on each side, so shapes in neighbouring cells never touch.
+    if (2 * r + 2 > cell) {
+      throw new Error(
+        `renderScene(): a ${spec.size} ${spec.shape} (r = ${r}) does not fit a ${cell}-pixel cell`,
+      );
+    }
+    const index = free.pop()!;
+    const x0 = (index % grid) * cell, y0 = Math.floor(index / grid) * cell;
+    const cx = x0 + rng.int(r + 1, cell - r - 1), cy = y0 + rng.int(r + 1, cell - r - 1);
+    const painted: Painted = DRAW[spec.shape](image, cx, cy, r, COLOUR_RGB[spec.colour]);
+    shapes[k] = { ...spec, cx, cy, r, box: painted.box, area: painted.area };
   }
   return { image, shapes };
 }
