@@ -4,8 +4,8 @@
  * strings and pixel-free samples cross; the reward functions are pure.
  */
 import * as Comlink from "comlink";
-import { scoreRows } from "../core/rewards/registry.ts";
+import { timedScoreRows } from "../core/rewards/scorer.ts";
 
-export type RewardWorkerApi = { score: typeof scoreRows };
+export type RewardWorkerApi = { score: typeof timedScoreRows };
 
-Comlink.expose({ score: scoreRows } satisfies RewardWorkerApi);
+Comlink.expose({ score: timedScoreRows } satisfies RewardWorkerApi);

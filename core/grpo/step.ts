@@ -8,8 +8,8 @@ import type { RunConfig } from "../config/fields.ts";
 import { makeSample, splitSeed } from "../data/registry.ts";
 import type { Sample } from "../data/sample.ts";
 import type { Rng } from "../random.ts";
-import { rewardSample, type RewardValue, weightedTotal } from "../rewards/registry.ts";
-import type { RewardScorer } from "../rewards/scorer.ts";
+import { rewardSample, weightedTotal } from "../rewards/registry.ts";
+import type { RewardScorer, Scored } from "../rewards/scorer.ts";
 import { generate, type Rollout } from "../rollout/generate.ts";
 import type { TextPipeline } from "../text/pipeline.ts";
 import type { PromptInputs } from "../text/types.ts";
@@ -83,7 +83,7 @@ export function stageRewards(
   samples: Sample[],
   rollout: Rollout,
   completions: string[],
-): Promise<RewardValue[][]> {
+): Promise<Scored> {
   const rowSamples = Array.from(rollout.promptIndex, (b) => rewardSample(samples[b]));
   return ctx.scorer.score(ctx.config.reward_funcs, completions, rowSamples);
 }
@@ -223,11 +223,7 @@ export async function grpoStep(ctx: GrpoContext, step: number): Promise<GrpoStep
   const completions = rollout.completionIds.map((ids) => ctx.text.decode(ids, { skipSpecialTokens: true }));
   const t1 = performance.now();
 
-  let rewardSeconds = 0;
-  const scoring = stageRewards(ctx, samples, rollout, completions).then((scores) => {
-    rewardSeconds = (performance.now() - t1) / 1000;
-    return scores;
-  });
+  const scoring = stageRewards(ctx, samples, rollout, completions);
   const micro = microBatches(ctx.model, rollout, prompts, {
     parts: config.gradient_accumulation_steps,
     padId: ctx.text.ids.pad,
@@ -235,7 +231,7 @@ export async function grpoStep(ctx: GrpoContext, step: number): Promise<GrpoStep
   });
   const fixed = stageFixedLogprobs(ctx, micro);
   try {
-    const scores = await scoring;
+    const { scores, seconds: rewardSeconds } = await scoring;
     const weights = ctx.rewardWeights;
     const totals = weightedTotal(scores, weights);
     const { advantage, zeroStd } = await stageAdvantages(config, totals);

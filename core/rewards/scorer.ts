@@ -4,15 +4,32 @@
  */
 import { type RewardSample, type RewardValue, scoreRows } from "./registry.ts";
 
+/** Scores out[f][r], and the seconds the scoring itself took where it ran (not the wait for it). */
+export interface Scored {
+  scores: RewardValue[][];
+  seconds: number;
+}
+
+/** scoreRows, timed: what the reward worker and the in-thread scorer both run. */
+export async function timedScoreRows(
+  names: readonly string[],
+  completions: string[],
+  samples: RewardSample[],
+): Promise<Scored> {
+  const t0 = performance.now();
+  const scores = await scoreRows(names, completions, samples);
+  return { scores, seconds: (performance.now() - t0) / 1000 };
+}
+
 export interface RewardScorer {
   /** Where it runs, said once in the run's log: "reward worker" or "trainer thread". */
   readonly where: string;
-  /** out[f][r]: function `names[f]` on row r. */
-  score(names: readonly string[], completions: string[], samples: RewardSample[]): Promise<RewardValue[][]>;
+  /** out.scores[f][r]: function `names[f]` on row r. */
+  score(names: readonly string[], completions: string[], samples: RewardSample[]): Promise<Scored>;
   close(): void;
 }
 
 /** Scores on the calling thread: for tests of the step and for environments without workers. */
 export function inThreadScorer(): RewardScorer {
-  return { where: "trainer thread", score: scoreRows, close: () => {} };
+  return { where: "trainer thread", score: timedScoreRows, close: () => {} };
 }

@@ -1,4 +1,4 @@
-import { assertAlmostEquals, assertEquals, assertRejects, assertThrows } from "../../assert.ts";
+import { assert, assertAlmostEquals, assertEquals, assertRejects, assertThrows } from "../../assert.ts";
 import { makeSample } from "../../../core/data/mod.ts";
 import {
   checkRewardNames,
@@ -57,7 +57,12 @@ Deno.test("the reward worker scores exactly as the trainer thread does, and repo
   try {
     assertEquals(scorer.where, "reward worker");
     const inWorker = await scorer.score(["format", "accuracy"], rows, samples);
-    assertEquals(inWorker, await inThreadScorer().score(["format", "accuracy"], rows, samples));
+    assertEquals(
+      inWorker.scores,
+      (await inThreadScorer().score(["format", "accuracy"], rows, samples)).scores,
+    );
+    assertEquals(inWorker.scores, [[1, 0, 1], [1, 1, 0]]);
+    assert(inWorker.seconds >= 0 && inWorker.seconds < 5, `seconds ${inWorker.seconds}`);
     await assertRejects(() => scorer.score(["nope"], rows, samples), Error, 'unknown reward function "nope"');
   } finally {
     scorer.close();
