@@ -3,15 +3,21 @@ import * as Comlink from "comlink";
 import type { RewardScorer } from "../core/rewards/scorer.ts";
 import type { RewardWorkerApi } from "./reward.worker.ts";
 
+/** How long close() waits after terminating the worker. */
+const WORKER_SHUTDOWN_MS = 250;
+
 export function workerScorer(): RewardScorer {
   const worker = new Worker(new URL("./reward.worker.ts", import.meta.url), { type: "module" });
   const api = Comlink.wrap<RewardWorkerApi>(worker);
   return {
     where: "reward worker",
     score: (names, completions, samples) => api.score(names, completions, samples),
-    close: () => {
+    close: async () => {
       api[Comlink.releaseProxy]();
       worker.terminate();
+      // As in app/cli/trainer_client.ts: a process that exits right after terminate() can crash in
+      // Deno 2.9's teardown; give the worker's thread a moment to shut down first.
+      await new Promise((resolve) => setTimeout(resolve, WORKER_SHUTDOWN_MS));
     },
   };
 }

@@ -26,10 +26,11 @@ export interface RewardScorer {
   readonly where: string;
   /** out.scores[f][r]: function `names[f]` on row r. */
   score(names: readonly string[], completions: string[], samples: RewardSample[]): Promise<Scored>;
-  close(): void;
+  /** Stops it; resolves once its thread has had time to shut down. */
+  close(): Promise<void>;
 }
 
 /** Scores on the calling thread: for tests of the step and for environments without workers. */
 export function inThreadScorer(): RewardScorer {
-  return { where: "trainer thread", score: timedScoreRows, close: () => {} };
+  return { where: "trainer thread", score: timedScoreRows, close: () => Promise.resolve() };
 }

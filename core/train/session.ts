@@ -291,10 +291,9 @@ export class TrainerSession implements TrainerApi {
     return Promise.resolve(tf.memory().numTensors);
   }
 
-  dispose(): Promise<void> {
+  async dispose(): Promise<void> {
     this.#disposeModels();
-    this.#scorer?.close();
+    await this.#scorer?.close();
     this.#scorer = undefined;
-    return Promise.resolve();
   }
 }

@@ -65,6 +65,6 @@ Deno.test("the reward worker scores exactly as the trainer thread does, and repo
     assert(inWorker.seconds >= 0 && inWorker.seconds < 5, `seconds ${inWorker.seconds}`);
     await assertRejects(() => scorer.score(["nope"], rows, samples), Error, 'unknown reward function "nope"');
   } finally {
-    scorer.close();
+    await scorer.close();
   }
 });
