@@ -8,6 +8,7 @@
  * writing leaves the previous one whole.
  */
 import type { TrainState } from "../../workers/api.ts";
+import { readCheckpoint } from "./trainer_client.ts";
 
 const CHECKPOINT_RE = /^checkpoint-(\d+)$/;
 
@@ -57,10 +58,7 @@ export async function readTrainState(checkpointDir: string): Promise<TrainState>
     }
   };
   return {
-    model: {
-      configJson: await read("config.json", Deno.readTextFile),
-      safetensors: await read("model.safetensors", Deno.readFile),
-    },
+    model: await readCheckpoint(checkpointDir),
     optimizer: await read("optimizer.safetensors", Deno.readFile),
     progressJson: await read("trainer_state.json", Deno.readTextFile),
   };

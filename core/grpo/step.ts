@@ -18,6 +18,7 @@ import { completionLogprobs, completionLogprobsAndEntropy } from "../train/seque
 import { accumulateGradients } from "../train/sft.ts";
 import type { Qwen2VLModel } from "../../models/qwen2_vl/model.ts";
 import { advantages, zeroStdGroupFraction } from "./advantages.ts";
+import { maskedMean } from "./masked.ts";
 import { type MicroBatch, microBatches } from "./micro_batches.ts";
 import { policyLoss, type PolicyLossOptions } from "./policy_loss.ts";
 import { stopGradient } from "./stop_gradient.ts";
@@ -164,15 +165,16 @@ export async function stageUpdate(
           m.promptIndex,
           config.temperature,
         );
+        const mask = tf.tensor2d(m.mask, logprobs.shape);
         const out = policyLoss({
           logprobs,
           oldLogprobs: fixed.old[i] ?? logprobs,
           refLogprobs: fixed.ref[i],
           advantages: tf.tensor1d(m.rows.map((r) => advantage[r])),
-          mask: tf.tensor2d(m.mask, logprobs.shape),
+          mask,
           entropy,
         }, opts);
-        metrics = { ...out.metrics, entropy: tf.keep(maskedMeanOf(entropy, m.mask)) };
+        metrics = { ...out.metrics, entropy: maskedMean(stopGradient(entropy), mask) };
         for (const t of Object.values(metrics)) if (t) tf.keep(t);
         return out.loss;
       }, ctx.variables);
@@ -194,20 +196,12 @@ export async function stageUpdate(
   return stats;
 }
 
-function maskedMeanOf(x: tf.Tensor2D, mask: Float32Array): tf.Scalar {
-  return tf.tidy(() => {
-    const m = tf.tensor2d(mask, x.shape);
-    return tf.div(tf.sum(tf.mul(stopGradient(x), m)), tf.maximum(tf.sum(m), 1)) as tf.Scalar;
-  });
-}
-
 /** Clips (when max_grad_norm > 0), steps AdamW and frees the gradients; returns the pre-clip norm. */
 async function applyGradients(ctx: GrpoContext, total: tf.NamedTensorMap, lr: number): Promise<number> {
   const grads = new Map(Object.entries(total));
-  const maxNorm = ctx.config.max_grad_norm;
-  const clipped = clipGradNorm(grads, maxNorm > 0 ? maxNorm : Infinity);
+  const clipped = clipGradNorm(grads, ctx.config.max_grad_norm); // max_grad_norm 0: the norm only
   const norm = (await clipped.norm.data())[0];
-  ctx.optimizer.step(maxNorm > 0 ? clipped.grads : grads, lr);
+  ctx.optimizer.step(clipped.grads, lr);
   for (const g of grads.values()) g.dispose();
   for (const g of clipped.grads.values()) g.dispose();
   clipped.norm.dispose();
