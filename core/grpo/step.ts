@@ -13,7 +13,7 @@ import type { RewardScorer, Scored } from "../rewards/scorer.ts";
 import { generate, type Rollout } from "../rollout/generate.ts";
 import type { TextPipeline } from "../text/pipeline.ts";
 import type { PromptInputs } from "../text/types.ts";
-import { type AdamW, clipGradNorm } from "../train/optimizer.ts";
+import { type AdamW, clipAndStep } from "../train/optimizer.ts";
 import { completionLogprobs, completionLogprobsAndEntropy } from "../train/sequences.ts";
 import { accumulateGradients } from "../train/sft.ts";
 import type { Qwen2VLModel } from "../../models/qwen2_vl/model.ts";
@@ -189,23 +189,11 @@ export async function stageUpdate(
       }
     }
     passes++;
-    gradNorm = await applyGradients(ctx, total, lr);
+    gradNorm = await clipAndStep(ctx.optimizer, total, config.max_grad_norm, lr);
   }
   const stats: UpdateStats = { gradNorm };
   for (const [name, v] of Object.entries(sums)) stats[name] = v / passes;
   return stats;
-}
-
-/** Clips (when max_grad_norm > 0), steps AdamW and frees the gradients; returns the pre-clip norm. */
-async function applyGradients(ctx: GrpoContext, total: tf.NamedTensorMap, lr: number): Promise<number> {
-  const grads = new Map(Object.entries(total));
-  const clipped = clipGradNorm(grads, ctx.config.max_grad_norm); // max_grad_norm 0: the norm only
-  const norm = (await clipped.norm.data())[0];
-  ctx.optimizer.step(clipped.grads, lr);
-  for (const g of grads.values()) g.dispose();
-  for (const g of clipped.grads.values()) g.dispose();
-  clipped.norm.dispose();
-  return norm;
 }
 
 /** One whole GRPO step: the stages above in order, with their times. */

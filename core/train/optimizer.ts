@@ -207,3 +207,26 @@ export function clipGradNorm<K>(
   });
   return { grads: new Map(keys.map((k, i) => [k, clipped[i]])), norm: norm as tf.Scalar };
 }
+
+/**
+ * One optimizer step from accumulated gradients: clips them to maxNorm (0 = no clipping), steps AdamW
+ * at `lr` and frees the gradients. Returns the pre-clip global norm (read back: one small GPU read).
+ */
+export async function clipAndStep(
+  optimizer: AdamW,
+  grads: tf.NamedTensorMap,
+  maxNorm: number,
+  lr: number,
+): Promise<number> {
+  const byName = new Map(Object.entries(grads));
+  const clipped = clipGradNorm(byName, maxNorm);
+  try {
+    const norm = (await clipped.norm.data())[0];
+    optimizer.step(clipped.grads, lr);
+    return norm;
+  } finally {
+    for (const g of byName.values()) g.dispose();
+    for (const g of clipped.grads.values()) g.dispose();
+    clipped.norm.dispose();
+  }
+}

@@ -13,7 +13,7 @@ import { configFromJson, tiny } from "../../models/qwen2_vl/configs.ts";
 import { parameterCount } from "../../models/qwen2_vl/params.ts";
 import { Qwen2VLModel } from "../../models/qwen2_vl/model.ts";
 import { modelFromSafetensors, modelToSafetensors } from "../../models/qwen2_vl/checkpoint.ts";
-import { AdamW, adamWOptions, clipGradNorm } from "./optimizer.ts";
+import { AdamW, adamWOptions, clipAndStep } from "./optimizer.ts";
 import { makeSchedule } from "./schedule.ts";
 import { accumulateGradients, sftGradients } from "./sft.ts";
 import { evaluateSamples } from "../eval/evaluate.ts";
@@ -247,15 +247,7 @@ export class TrainerSession implements TrainerApi {
       loss += (out.loss * out.tokens) / tokens;
     }
     const lr = s.schedule(s.step);
-    const grads = new Map(Object.entries(total));
-    const clipped = config.max_grad_norm > 0 ? clipGradNorm(grads, config.max_grad_norm) : undefined;
-    const gradNorm = clipped ? (await clipped.norm.data())[0] : NaN;
-    s.optimizer.step(clipped?.grads ?? grads, lr);
-    for (const g of grads.values()) g.dispose();
-    if (clipped) {
-      for (const g of clipped.grads.values()) g.dispose();
-      clipped.norm.dispose();
-    }
+    const gradNorm = await clipAndStep(s.optimizer, total, config.max_grad_norm, lr);
     s.step++;
     const seconds = (performance.now() - t0) / 1000;
     return {

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertAllClose, assertAlmostEquals, assertEquals, assertThrows } from "../../assert.ts";
 import { initBackend } from "../../../core/backend.ts";
 import { detectEnv } from "../../../core/env.ts";
-import { AdamW, type AdamWOptions, clipGradNorm } from "../../../core/train/optimizer.ts";
+import { AdamW, type AdamWOptions, clipAndStep, clipGradNorm } from "../../../core/train/optimizer.ts";
 
 const OPTIONS: AdamWOptions = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.1 };
 const LR = 0.1;
@@ -127,4 +127,19 @@ Deno.test("clipGradNorm() returns the pre-clip global norm and scales by maxNorm
   }
   assert(!grads.get("a")!.isDisposed);
   tf.dispose([...grads.values()]);
+});
+
+Deno.test("clipAndStep() steps with the clipped gradients, returns the pre-clip norm and frees the gradients", async () => {
+  await initBackend({ override: "cpu", log: () => {} });
+  const p = tf.variable(tf.tensor1d([0, 0]));
+  const opt = new AdamW(new Map([["w", p]]), { ...OPTIONS, weightDecay: 0 });
+  const before = tf.memory().numTensors;
+  // g = [3, 4]: ‖g‖ = 5. Adam's first step moves each weight by lr * sign(g), clipped or not.
+  const norm = await clipAndStep(opt, { w: tf.tensor1d([3, 4]) }, 1, LR);
+  assertAlmostEquals(norm, 5, 1e-6);
+  assertAllClose(await p.data(), [-LR, -LR], 1e-6);
+  assertEquals(tf.memory().numTensors, before, "the gradients and the norm are freed");
+  assertAlmostEquals(await clipAndStep(opt, { w: tf.tensor1d([0, 2]) }, 0, LR), 2, 1e-6);
+  opt.dispose();
+  p.dispose();
 });
