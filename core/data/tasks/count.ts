@@ -1,16 +1,15 @@
-/** count: "How many red circles are there?", with distractors that share the colour or the shape. */
+/**
+ * count: "How many red circles are there?" among distractors of the same shape in other colours, one
+ * shape per cell of a 4x4 grid (at 112 px a cell is one merged image token).
+ *
+ * Why this simple: the tiny model (2 layers, width 64, frozen random vision) stayed at chance for
+ * 800-4000 SFT steps on scenes placed anywhere with distractors sharing the colour or the shape. On these
+ * scenes it reads the count after about 3000 steps (held-out accuracy 78 % after 7000).
+ */
 import type { Rng } from "../../random.ts";
-import { formatCompletion, formatPoint, listAnd, plural } from "../phrases.ts";
+import { formatCompletion, plural } from "../phrases.ts";
 import type { Sample } from "../sample.ts";
-import {
-  boxCentre,
-  type Colour,
-  COLOURS,
-  randomSpec,
-  renderScene,
-  type ShapeKind,
-  SHAPES,
-} from "../scene.ts";
+import { type Colour, COLOURS, randomSpec, renderScene, type ShapeKind, SHAPES } from "../scene.ts";
 import type { ShapeSpec } from "../scene.ts";
 import type { Task } from "../task.ts";
 
@@ -18,43 +17,29 @@ import type { Task } from "../task.ts";
 export const MAX_COUNT = 4;
 /** At most this many shapes in a scene, targets and distractors together. */
 export const MAX_SHAPES = 7;
-const SIZES = ["small", "medium"] as const;
+const SIZES = ["medium", "large"] as const;
+/** Cells per side of the scene's grid layout. */
+const GRID = 4;
 const IMAGE_SIZE = 112;
 
 function question(colour: Colour, shape: ShapeKind): string {
   return `How many ${colour} ${plural(shape, 2)} are there?`;
 }
 
-/** `points` are the targets' centres in reading order; `others` counts the non-matching shapes. */
-function reasoning(colour: Colour, shape: ShapeKind, points: [number, number][], others: number): string {
-  const k = points.length;
-  const seen = k === 0
-    ? `I see no ${colour} ${plural(shape, 2)}.`
-    : `I see ${k} ${colour} ${plural(shape, k)}, at ${listAnd(points.map(formatPoint))}.`;
-  const rest = others === 0
-    ? "There are no other shapes."
-    : others === 1
-    ? "The other shape does not match."
-    : `The other ${others} shapes do not match.`;
-  return `${seen} ${rest}`;
+/** The reasoning before the answer: what is looked for and how many were found. */
+function reasoning(colour: Colour, shape: ShapeKind, k: number): string {
+  return `I look for ${colour} ${plural(shape, 2)} and find ${k}.`;
 }
 
-/** A distractor: same colour other shape, same shape other colour, or neither, a third of the time each. */
+/** A distractor: the same shape in another colour, so that colour alone decides what counts. */
 function distractor(rng: Rng, colour: Colour, shape: ShapeKind): ShapeSpec {
-  const otherColour = () => rng.pick(COLOURS.filter((c) => c !== colour));
-  const otherShape = () => rng.pick(SHAPES.filter((s) => s !== shape));
-  const kind = rng.int(0, 2);
-  const spec = kind === 0
-    ? { colour, shape: otherShape() }
-    : kind === 1
-    ? { colour: otherColour(), shape }
-    : { colour: otherColour(), shape: otherShape() };
-  return randomSpec(rng, spec, SIZES);
+  return randomSpec(rng, { colour: rng.pick(COLOURS.filter((c) => c !== colour)), shape }, SIZES);
 }
 
 export const countTask: Task = {
   name: "count",
-  description: "Count the shapes of one colour and kind among distractors; the answer is a digit.",
+  description:
+    "Count the shapes of one colour among same-shaped distractors on a grid; the answer is a digit.",
   imageSize: IMAGE_SIZE,
 
   generate(rng: Rng, id: string): Sample {
@@ -65,9 +50,8 @@ export const countTask: Task = {
       ...Array.from({ length: count }, () => randomSpec(rng, { colour, shape }, SIZES)),
       ...Array.from({ length: distractors }, () => distractor(rng, colour, shape)),
     ];
-    const scene = renderScene(rng, specs, { size: IMAGE_SIZE });
+    const scene = renderScene(rng, specs, { size: IMAGE_SIZE, grid: GRID });
     const targets = scene.shapes.filter((s) => s.colour === colour && s.shape === shape);
-    const points = targets.map((s) => boxCentre(s.box)).sort((a, b) => a[1] - b[1] || a[0] - b[0]);
     const solution = String(targets.length);
     return {
       id,
@@ -75,7 +59,7 @@ export const countTask: Task = {
       image: scene.image,
       prompt: question(colour, shape),
       solution,
-      reference: formatCompletion(reasoning(colour, shape, points, distractors), solution),
+      reference: formatCompletion(reasoning(colour, shape, targets.length), solution),
       meta: {
         colour,
         shape,
@@ -92,10 +76,7 @@ export const countTask: Task = {
       for (const shape of SHAPES) {
         prompts.push(question(colour, shape));
         for (let k = 0; k <= MAX_COUNT; k++) {
-          for (let others = 0; others <= MAX_SHAPES; others++) {
-            const points = Array.from({ length: k }, (): [number, number] => [12, 34]);
-            completions.push(formatCompletion(reasoning(colour, shape, points, others), String(k)));
-          }
+          completions.push(formatCompletion(reasoning(colour, shape, k), String(k)));
         }
       }
     }
