@@ -182,8 +182,8 @@ Deno.test("accumulateGradients() over micro-batches weighted by tokens equals on
   const names = new Map([...model.params].map(([name, v]) => [v.name, name]));
   const before = tf.memory().numTensors;
   // Two micro-batches of 2 and the batch of all 4 rows (padded to the longest prompt and completion).
-  // count references differ in length, so the micro-batches hold different token counts.
-  const micro = [await sftBatch(11, [0, 1], "count"), await sftBatch(11, [2, 3], "count")];
+  // count and grounding references differ in length, so the micro-batches hold different token counts.
+  const micro = [await sftBatch(11, [0, 1], "count"), await sftBatch(11, [2, 3], "grounding")];
   const full = { prompts: micro.flatMap((m) => m.prompts), completions: micro.flatMap((m) => m.completions) };
   const whole = await sftGradients(model, full, variables, text.ids.pad);
   const parts = [];
