@@ -9,12 +9,9 @@ import type { Sample } from "../data/sample.ts";
 import { accuracyReward } from "./accuracy.ts";
 import { formatReward } from "./format.ts";
 import { iouReward } from "./iou.ts";
+import type { RewardSample, RewardValue } from "./types.ts";
 
-/** A sample as rewards see it: everything but the pixels, plus the image's size. */
-export type RewardSample = Omit<Sample, "image"> & { imageSize: [width: number, height: number] };
-
-/** A number in the reward's documented range, or null where it does not apply (left out of means). */
-export type RewardValue = number | null;
+export type { RewardSample, RewardValue };
 
 export type RewardFn = (completion: string, sample: RewardSample) => RewardValue | Promise<RewardValue>;
 
