@@ -48,6 +48,8 @@ export interface TrainProgress {
 export interface GrpoStepReport {
   metrics: Metrics;
   groups: GroupLog[];
+  /** What the rewards said for the first time this run (e.g. "explanation: the CLIP part is off"). */
+  said: string[];
 }
 
 /** What init() found and built. */

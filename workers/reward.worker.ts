@@ -1,11 +1,13 @@
 /// <reference lib="deno.worker" />
 /**
  * The reward worker: scores completions off the trainer's thread (see core/rewards/scorer.ts). Only
- * strings and pixel-free samples cross; the reward functions are pure.
+ * strings and samples without pixels (unless a reward needs them) cross; custom reward modules are
+ * imported here, by absolute URL.
  */
 import * as Comlink from "comlink";
-import { timedScoreRows } from "../core/rewards/scorer.ts";
+import { specScorer } from "../core/rewards/scorer.ts";
 
-export type RewardWorkerApi = { score: typeof timedScoreRows };
+const score = specScorer(new URL("../", import.meta.url));
+export type RewardWorkerApi = { score: typeof score };
 
-Comlink.expose({ score: timedScoreRows } satisfies RewardWorkerApi);
+Comlink.expose({ score } satisfies RewardWorkerApi);

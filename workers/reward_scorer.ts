@@ -11,7 +11,7 @@ export function workerScorer(): RewardScorer {
   const api = Comlink.wrap<RewardWorkerApi>(worker);
   return {
     where: "reward worker",
-    score: (names, completions, samples) => api.score(names, completions, samples),
+    score: (spec, completions, samples) => api.score(spec, completions, samples),
     close: async () => {
       api[Comlink.releaseProxy]();
       worker.terminate();

@@ -105,6 +105,12 @@ export class Progress {
     if (last) this.#done = true;
   }
 
+  /** Prints a line of its own above the bar (a TTY's bar is redrawn below it). */
+  say(text: string): void {
+    if (this.#tty && this.#lastLine !== "") this.#write(`\r${text}\x1b[K\n${this.#lastLine}`);
+    else this.#write(`${text}\n`);
+  }
+
   /** Ends the bar: on a TTY, moves past the redrawn line. */
   finish(): void {
     if (this.#tty && this.#lastLine !== "") this.#write("\n");

@@ -65,7 +65,8 @@ export async function runTrain(config: RunConfig, options: TrainOptions = {}): P
     const all: Metrics[] = [];
     let checkpointDir = "";
     for (let step = startStep + 1; step <= config.max_steps; step++) {
-      const { metrics, groups } = await trainer.api.grpoStep();
+      const { metrics, groups, said } = await trainer.api.grpoStep();
+      for (const line of said) progress.say(line);
       all.push(metrics);
       metricsFile.write(metrics);
       if (step % config.logging_steps === 0 || step === config.max_steps) {

@@ -3,7 +3,15 @@
  * RunConfig type is derived from the table (see fields.ts), so a new row is a new typed field.
  */
 
-export type FieldType = "number" | "int" | "string" | "boolean" | "enum" | "string-list" | "number-list";
+export type FieldType =
+  | "number"
+  | "int"
+  | "string"
+  | "boolean"
+  | "enum"
+  | "string-list"
+  | "number-list"
+  | "map";
 
 /** An interval; absent ends are unbounded, `open` ends exclude the bound. */
 export interface Range {
@@ -24,6 +32,8 @@ export interface Field<T> {
   range?: Range;
   /** Allowed members of an enum. */
   values?: readonly string[];
+  /** A map's key depth: 1 for `field.NAME`, 2 for `field.NAME.KEY`. */
+  depth?: 1 | 2;
 }
 
 /** Extra per-field facts the constructors accept. */
@@ -71,6 +81,18 @@ export const numList = (
   doc: string,
   opts: FieldOptions = {},
 ): Field<readonly number[]> => ({ type: "number-list", default: value, doc, ...opts });
+
+/**
+ * A map set key by key: `custom_rewards.NAME=PATH` (depth 1) or `reward_options.NAME.KEY=VALUE` (depth
+ * 2), from the command line or a nested JSON object. Its leaves stay as given (strings from the command
+ * line); whoever owns the keys checks them (the rewards check their options).
+ */
+export const map = <T extends Record<string, unknown>>(depth: 1 | 2, doc: string): Field<Readonly<T>> => ({
+  type: "map",
+  default: Object.freeze({}) as T,
+  doc,
+  depth,
+});
 
 /** "[0, 1]", "(0, inf)", or "" for an unbounded field. */
 export function formatRange(range: Range | undefined): string {

@@ -5,7 +5,7 @@
  * To add a field: add a row to a group (or a new group spread into FIELDS). Its type, default, --help
  * line and validation all come from that row.
  */
-import { bool, enm, type Field, int, num, numList, str, strList } from "./field.ts";
+import { bool, enm, type Field, int, map, num, numList, str, strList } from "./field.ts";
 
 const RUN_FIELDS = {
   model: str("tiny", "named model config (models/configs) to build or load"),
@@ -132,6 +132,15 @@ const GRPO_FIELDS = {
   reward_weights: numList(
     [],
     "one weight per reward function, in reward_funcs' order; [] = 1 each (or name one: accuracy_weight=2)",
+  ),
+  reward_options: map(
+    2,
+    "a reward's options over its defaults: reward_options.format.tags=scan,think,answer (README: Rewards)",
+  ),
+  custom_rewards: map(
+    1,
+    "rewards of your own: custom_rewards.NAME=path/to/module.ts, whose default export is " +
+      "(completion, sample) => number | null; then put NAME in reward_funcs",
   ),
 };
 

@@ -96,6 +96,8 @@ export function describeType(field: Field<unknown>): string {
       return 'a list of strings ("a,b" or a JSON array)';
     case "number-list":
       return `a list of numbers ("1,0.5" or a JSON array)${range ? ` each in ${range}` : ""}`;
+    case "map":
+      return field.depth === 1 ? "set as KEY.NAME=VALUE" : "set as KEY.NAME.OPTION=VALUE";
   }
 }
 
@@ -147,7 +149,42 @@ export function coerce(field: Field<unknown>, raw: unknown): unknown {
       const ok = items?.every((x) => x !== undefined && Number.isFinite(x) && inRange(x, field.range));
       return ok ? Object.freeze([...items!]) : undefined;
     }
+    case "map":
+      return undefined; // set key by key, see mapEntry()
   }
+}
+
+/**
+ * A flattened key inside a map field, e.g. "reward_options.format.tags" -> the field and the path
+ * ["format", "tags"]; undefined when the key is in no map field.
+ */
+function mapEntry(key: string): { field: FieldName; path: string[] } | undefined {
+  const dot = key.indexOf(".");
+  if (dot < 0) return undefined;
+  const name = key.slice(0, dot);
+  if (!isFieldName(name) || FIELDS[name].type !== "map") return undefined;
+  return { field: name, path: key.slice(dot + 1).split(".") };
+}
+
+/** Sets one map leaf in `values`, copying the map so that defaults stay frozen. */
+function setMapEntry(values: Record<string, unknown>, key: string, raw: unknown, source: string): void {
+  const { field, path } = mapEntry(key)!;
+  const depth = (FIELDS[field] as Field<unknown>).depth!;
+  const shape = depth === 1 ? `${field}.NAME` : `${field}.NAME.OPTION`;
+  if (path.length !== depth || path.some((p) => p === "")) {
+    throw new ConfigError(`bad config key "${key}" (from ${source}): expected ${shape}=VALUE`, key, source);
+  }
+  if (depth === 1 && typeof raw !== "string") {
+    throw new ConfigError(
+      `bad value for "${key}" (from ${source}): ${show(raw)} is not a string`,
+      key,
+      source,
+    );
+  }
+  const map = { ...(values[field] as Record<string, unknown>) };
+  if (depth === 1) map[path[0]] = raw;
+  else map[path[0]] = { ...(map[path[0]] as Record<string, unknown> | undefined), [path[1]]: raw };
+  values[field] = Object.freeze(map);
 }
 
 /** {"rollout": {"n": 8}} -> {"rollout.n": 8}, so that nested files from other projects meet ALIASES. */
@@ -245,6 +282,10 @@ export function parseConfig(layers: readonly ConfigLayer[]): ParsedConfig {
   for (const layer of layers) {
     for (const [rawKey, raw] of flatten(layer.values)) {
       let key = rawKey;
+      if (mapEntry(key)) {
+        setMapEntry(values, key, raw, layer.source);
+        continue;
+      }
       if (!isFieldName(key)) {
         const target = ALIASES[key];
         if (target === undefined && weightedRewardNames(key).length > 0) {

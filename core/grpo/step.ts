@@ -9,8 +9,17 @@ import { makeSample, splitSeed } from "../data/registry.ts";
 import type { Sample } from "../data/sample.ts";
 import type { Rng } from "../random.ts";
 import { rewardSample, weightedTotal } from "../rewards/registry.ts";
+import {
+  collectingContext,
+  type LoadedReward,
+  needsImage,
+  type RewardSetSpec,
+  scoreRewards,
+  subSpec,
+} from "../rewards/reward_set.ts";
 import type { RewardScorer, Scored } from "../rewards/scorer.ts";
 import { generate, type Rollout } from "../rollout/generate.ts";
+import { batchedTextGenerator } from "../rollout/text_generate.ts";
 import type { TextPipeline } from "../text/pipeline.ts";
 import type { PromptInputs } from "../text/types.ts";
 import { type AdamW, clipAndStep } from "../train/optimizer.ts";
@@ -38,6 +47,9 @@ export interface GrpoContext {
   /** Draws the rollout's tokens; its state is part of a checkpoint. */
   rng: Rng;
   scorer: RewardScorer;
+  /** The run's rewards, resolved from config.reward_funcs (same order), and their spec. */
+  rewards: LoadedReward[];
+  rewardSpec: RewardSetSpec;
   /** The reward weights in force, one per config.reward_funcs entry. */
   rewardWeights: number[];
   /** The sample task of row i of the data stream. */
@@ -47,6 +59,8 @@ export interface GrpoContext {
 export interface GrpoStepResult {
   metrics: Metrics;
   groups: GroupLog[];
+  /** Lines the rewards said (sayOnce); the session reports each once per run. */
+  said: string[];
 }
 
 /** Stage 1: the step's B prompts. The data position is the step: sample i of step s is s * B + i. */
@@ -78,15 +92,42 @@ export async function stageRollout(ctx: GrpoContext, prompts: PromptInputs[]): P
   });
 }
 
-/** Stage 3 (started, not awaited): every reward function on every row, in the scorer's thread. */
-export function stageRewards(
+/**
+ * Stage 3 (started, not awaited): every reward on every row. Pure rewards run in the scorer's thread;
+ * rewards that ask the policy (needsPolicy) run here, where the model is, their generations batched.
+ * Scores come back in reward_funcs' order.
+ */
+export async function stageRewards(
   ctx: GrpoContext,
   samples: Sample[],
   rollout: Rollout,
   completions: string[],
 ): Promise<Scored> {
-  const rowSamples = Array.from(rollout.promptIndex, (b) => rewardSample(samples[b]));
-  return ctx.scorer.score(ctx.config.reward_funcs, completions, rowSamples);
+  const withImage = ctx.rewards.some(needsImage);
+  const rowSamples = Array.from(rollout.promptIndex, (b) => rewardSample(samples[b], withImage));
+  const onPolicy = ctx.rewards.filter((r) => r.definition.needsPolicy);
+  const offThread = ctx.rewards.filter((r) => !r.definition.needsPolicy).map((r) => r.name);
+  const spec = ctx.rewardSpec;
+  const scoring = offThread.length > 0
+    ? ctx.scorer.score(subSpec(spec, offThread), completions, rowSamples)
+    : Promise.resolve<Scored>({ scores: [], seconds: 0, said: [] });
+  const t0 = performance.now();
+  const policyCtx = collectingContext(batchedTextGenerator({
+    model: ctx.model,
+    text: ctx.text,
+    sampling: ctx.config,
+    maxCompletionLength: ctx.config.max_completion_length,
+    rng: ctx.rng,
+  }));
+  const policyScores = onPolicy.length > 0
+    ? await scoreRewards(onPolicy, completions, rowSamples, policyCtx)
+    : [];
+  const policySeconds = (performance.now() - t0) / 1000;
+  const off = await scoring;
+  const scores = ctx.rewards.map((r) =>
+    r.definition.needsPolicy ? policyScores[onPolicy.indexOf(r)] : off.scores[offThread.indexOf(r.name)]
+  );
+  return { scores, seconds: off.seconds + policySeconds, said: [...off.said, ...policyCtx.said] };
 }
 
 /**
@@ -213,7 +254,7 @@ export async function grpoStep(ctx: GrpoContext, step: number): Promise<GrpoStep
   });
   const fixed = stageFixedLogprobs(ctx, micro);
   try {
-    const { scores, seconds: rewardSeconds } = await scoring;
+    const { scores, seconds: rewardSeconds, said } = await scoring;
     const weights = ctx.rewardWeights;
     const totals = weightedTotal(scores, weights);
     const { advantage, zeroStd } = await stageAdvantages(config, totals);
@@ -240,6 +281,7 @@ export async function grpoStep(ctx: GrpoContext, step: number): Promise<GrpoStep
     return {
       metrics,
       groups: groupLogs(samples, rollout, completions, config.reward_funcs, scores, totals, advantage),
+      said,
     };
   } finally {
     for (const t of [...fixed.old, ...fixed.ref]) t?.dispose();

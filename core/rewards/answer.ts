@@ -1,11 +1,30 @@
-/** Pulling the answer out of a completion and normalising it, shared by the rewards. */
+/**
+ * Pulling the answer out of a completion and normalising it, shared by the rewards. Everything here is
+ * linear in the text's length: plain indexOf scans and regexes without nested or adjacent quantifiers
+ * over the same characters, so that a 10,000-character adversarial completion costs microseconds.
+ */
 
-const ANSWER = /<answer>([\s\S]*?)<\/answer>/;
+const OPEN = "<answer>";
+const CLOSE = "</answer>";
+const END_TOKEN = "<|im_end|>";
 
-/** The text inside the first <answer>...</answer>, trimmed; null when there is none. */
+/**
+ * The text inside the first <answer>...</answer>, trimmed; null when there is none. The first <answer>
+ * pairs with the first </answer> after it (as the lazy regex /<answer>([\s\S]*?)<\/answer>/ would), found
+ * with two indexOf scans: the regex retried from every later <answer> when no </answer> followed, which
+ * is quadratic on "<answer><answer>...".
+ */
 export function extractAnswer(completion: string): string | null {
-  const m = ANSWER.exec(completion);
-  return m ? m[1].trim() : null;
+  const open = completion.indexOf(OPEN);
+  if (open < 0) return null;
+  const close = completion.indexOf(CLOSE, open + OPEN.length);
+  return close < 0 ? null : completion.slice(open + OPEN.length, close).trim();
+}
+
+/** The completion without a trailing <|im_end|> (the chat template's stop token) and the blanks after it. */
+export function withoutEndToken(completion: string): string {
+  const text = completion.trimEnd();
+  return text.endsWith(END_TOKEN) ? text.slice(0, -END_TOKEN.length) : completion;
 }
 
 const NUMBER_WORDS: Readonly<Record<string, string>> = {
@@ -22,6 +41,8 @@ const NUMBER_WORDS: Readonly<Record<string, string>> = {
   ten: "10",
 };
 
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
 /** Lower case, punctuation to spaces, single spaces, number words to digits, "3.0" to "3". */
 export function normaliseAnswer(text: string): string {
   return text
@@ -30,8 +51,26 @@ export function normaliseAnswer(text: string): string {
     .replace(/(?<!\d)\.|\.(?!\d)/g, " ")
     .split(/\s+/)
     .filter((w) => w.length > 0)
-    .map((w) => NUMBER_WORDS[w] ?? (/^-?\d+(\.\d+)?$/.test(w) ? String(Number(w)) : w))
+    .map((w) => NUMBER_WORDS[w] ?? canonicalNumber(w))
     .join(" ");
+}
+
+/**
+ * "3.0" -> "3", "-02" -> "-2"; a word that is no decimal stays as it is. So does a decimal too long for a
+ * double (400 digits): Number() would give "Infinity", and two different huge numbers would then match.
+ */
+function canonicalNumber(word: string): string {
+  if (!DECIMAL.test(word)) return word;
+  const x = Number(word);
+  return Number.isFinite(x) ? String(x) : word;
+}
+
+/** The number a text normalises to when it is one decimal or number word ("3.0", "three"); else null. */
+export function parseNumber(text: string): number | null {
+  const word = normaliseAnswer(text);
+  if (!DECIMAL.test(word)) return null;
+  const x = Number(word);
+  return Number.isFinite(x) ? x : null;
 }
 
 /** A box [x1, y1, x2, y2] parsed from "[a, b, c, d]" anywhere in the text; null when none parses. */

@@ -6,81 +6,46 @@
  * can run in a worker of its own: only strings and small numbers cross.
  */
 import type { Sample } from "../data/sample.ts";
-import { accuracyReward } from "./accuracy.ts";
-import { formatReward } from "./format.ts";
+import { accuracy } from "./accuracy.ts";
+import { blindfold } from "./blindfold.ts";
+import { explanation } from "./explanation.ts";
+import { format, formatPartial } from "./format.ts";
+import { length } from "./length.ts";
+import { outcome } from "./outcome.ts";
+import { repetition } from "./repetition.ts";
 import { iouReward } from "./iou.ts";
-import type { RewardSample, RewardValue } from "./types.ts";
+import type { RewardDefinition, RewardSample, RewardValue } from "./types.ts";
 
 export type { RewardSample, RewardValue };
 
-export type RewardFn = (completion: string, sample: RewardSample) => RewardValue | Promise<RewardValue>;
-
-export interface RewardSpec {
-  fn: RewardFn;
-  /** The values it gives, e.g. "{0, 1}" or "[0, 1]; null when the solution is not a box". */
-  range: string;
-  doc: string;
-}
-
-export const REWARDS: Readonly<Record<string, RewardSpec>> = {
-  format: {
-    fn: formatReward,
-    range: "{0, 1}",
-    doc: "the completion is exactly <think>...</think><answer>...</answer>",
-  },
-  accuracy: {
-    fn: accuracyReward,
-    range: "{0, 1}",
-    doc: "the <answer> matches the solution after normalisation (boxes: IoU >= 0.5)",
-  },
-  iou: {
-    fn: iouReward,
+/** Every built-in reward, by name. */
+export const REWARDS: Readonly<Record<string, RewardDefinition>> = byName([
+  format,
+  formatPartial,
+  accuracy,
+  outcome,
+  {
+    name: "iou",
+    fn: (completion, sample) => iouReward(completion, sample),
+    defaults: {},
     range: "[0, 1]; null when the solution is not a box",
     doc: "IoU of the answered [x1, y1, x2, y2] box with the ground-truth box",
+    source: "VLM-R1",
   },
-};
+  explanation,
+  length,
+  repetition,
+  blindfold,
+]);
 
-/** The sample without its pixels. */
-export function rewardSample(sample: Sample): RewardSample {
+function byName(definitions: RewardDefinition[]): Record<string, RewardDefinition> {
+  return Object.freeze(Object.fromEntries(definitions.map((d) => [d.name, d])));
+}
+
+/** The sample without its pixels (unless a reward needs them), with the image's size. */
+export function rewardSample(sample: Sample, withImage = false): RewardSample {
   const { image, ...rest } = sample;
-  return { ...rest, imageSize: [image.width, image.height] };
-}
-
-/** Checks reward names against the registry; an unknown one is an error that lists the known ones. */
-export function checkRewardNames(names: readonly string[]): void {
-  for (const name of names) {
-    if (!Object.hasOwn(REWARDS, name)) {
-      throw new Error(`unknown reward function "${name}": known ones are ${Object.keys(REWARDS).join(", ")}`);
-    }
-  }
-}
-
-/**
- * Scores every row with every named function: out[f][r]. A function that throws fails the whole call
- * with the function's name and the row, so that a broken reward is never read as a zero.
- */
-export async function scoreRows(
-  names: readonly string[],
-  completions: readonly string[],
-  samples: readonly RewardSample[],
-): Promise<RewardValue[][]> {
-  checkRewardNames(names);
-  if (completions.length !== samples.length) {
-    throw new Error(`scoreRows(): ${completions.length} completions but ${samples.length} samples`);
-  }
-  return await Promise.all(names.map((name) =>
-    Promise.all(completions.map(async (completion, r) => {
-      try {
-        const value = await REWARDS[name].fn(completion, samples[r]);
-        if (value !== null && !Number.isFinite(value)) throw new Error(`returned ${value}`);
-        return value;
-      } catch (e) {
-        throw new Error(
-          `reward "${name}" failed on row ${r} (sample ${samples[r].id}): ${(e as Error).message}`,
-        );
-      }
-    }))
-  ));
+  return { ...rest, imageSize: [image.width, image.height], ...(withImage ? { image } : {}) };
 }
 
 /**

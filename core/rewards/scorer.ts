@@ -2,35 +2,58 @@
  * Where rewards are computed. The trainer asks a RewardScorer and awaits the answer later, so that a
  * scorer in its own worker (workers/reward.worker.ts) runs while the trainer does GPU work.
  */
-import { type RewardSample, type RewardValue, scoreRows } from "./registry.ts";
+import type { RewardSample, RewardValue } from "./types.ts";
+import {
+  collectingContext,
+  type LoadedReward,
+  loadRewardSet,
+  type RewardSetSpec,
+  scoreRewards,
+} from "./reward_set.ts";
 
-/** Scores out[f][r], and the seconds the scoring itself took where it ran (not the wait for it). */
+/** Scores out[f][r], the seconds the scoring itself took where it ran, and what rewards said once. */
 export interface Scored {
   scores: RewardValue[][];
   seconds: number;
+  said: string[];
 }
 
-/** scoreRows, timed: what the reward worker and the in-thread scorer both run. */
-export async function timedScoreRows(
-  names: readonly string[],
-  completions: string[],
-  samples: RewardSample[],
-): Promise<Scored> {
-  const t0 = performance.now();
-  const scores = await scoreRows(names, completions, samples);
-  return { scores, seconds: (performance.now() - t0) / 1000 };
+/**
+ * Scores rows with the rewards of a spec, loading them once per distinct spec. What the reward worker and
+ * the in-thread scorer both run; `sayOnce` lines are returned once over the scorer's lifetime.
+ */
+export function specScorer(
+  base: URL,
+): (spec: RewardSetSpec, completions: string[], samples: RewardSample[]) => Promise<Scored> {
+  const loaded = new Map<string, Promise<LoadedReward[]>>();
+  const ctx = collectingContext();
+  return async (spec, completions, samples) => {
+    const key = JSON.stringify(spec);
+    if (!loaded.has(key)) loaded.set(key, loadRewardSet(spec, base));
+    const rewards = await loaded.get(key)!;
+    const t0 = performance.now();
+    const scores = await scoreRewards(rewards, completions, samples, ctx);
+    const seconds = (performance.now() - t0) / 1000;
+    return { scores, seconds, said: ctx.said.splice(0) };
+  };
 }
 
 export interface RewardScorer {
   /** Where it runs, said once in the run's log: "reward worker" or "trainer thread". */
   readonly where: string;
-  /** out.scores[f][r]: function `names[f]` on row r. */
-  score(names: readonly string[], completions: string[], samples: RewardSample[]): Promise<Scored>;
+  /** out.scores[f][r]: reward `spec.reward_funcs[f]` on row r. */
+  score(spec: RewardSetSpec, completions: string[], samples: RewardSample[]): Promise<Scored>;
   /** Stops it; resolves once its thread has had time to shut down. */
   close(): Promise<void>;
 }
 
+/** The working directory as a folder URL: where relative custom reward paths resolve by default. */
+export function cwdUrl(): URL {
+  const cwd = typeof Deno !== "undefined" ? Deno.cwd() : "/";
+  return new URL(`file://${cwd.endsWith("/") ? cwd : cwd + "/"}`);
+}
+
 /** Scores on the calling thread: for tests of the step and for environments without workers. */
-export function inThreadScorer(): RewardScorer {
-  return { where: "trainer thread", score: timedScoreRows, close: () => Promise.resolve() };
+export function inThreadScorer(base: URL = cwdUrl()): RewardScorer {
+  return { where: "trainer thread", score: specScorer(base), close: () => Promise.resolve() };
 }

@@ -48,6 +48,24 @@ export class TextPipeline {
     }) as string;
   }
 
+  /** The chat prompt for a user turn of text only (no image), the assistant's turn opened. */
+  renderTextPrompt(content: string): string {
+    return this.tokenizer.apply_chat_template([{ role: "user", content }], {
+      tokenize: false,
+      add_generation_prompt: true,
+    }) as string;
+  }
+
+  /** Model inputs for a text-only prompt: no image tokens, no patches. */
+  encodeTextPrompt(content: string): PromptInputs {
+    return {
+      inputIds: this.encode(this.renderTextPrompt(content)),
+      patches: new Float32Array(0),
+      patchCount: 0,
+      gridThw: [0, 0, 0],
+    };
+  }
+
   /** Token ids of `text`, special tokens such as <think> recognised, nothing added. */
   encode(text: string): number[] {
     return this.tokenizer.encode(text, { add_special_tokens: false });

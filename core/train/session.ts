@@ -19,8 +19,14 @@ import { accumulateGradients, sftGradients } from "./sft.ts";
 import { evaluateSamples } from "../eval/evaluate.ts";
 import { grpoStep } from "../grpo/step.ts";
 import { Rng } from "../random.ts";
-import { checkRewardNames } from "../rewards/registry.ts";
-import { inThreadScorer, type RewardScorer } from "../rewards/scorer.ts";
+import {
+  absoluteSpec,
+  type LoadedReward,
+  loadRewardSet,
+  type RewardSetSpec,
+  rewardSpecOf,
+} from "../rewards/reward_set.ts";
+import { cwdUrl, inThreadScorer, type RewardScorer } from "../rewards/scorer.ts";
 import { readSafetensors, writeSafetensors } from "../../models/safetensors.ts";
 import type {
   Assets,
@@ -55,6 +61,12 @@ interface Ready {
   refModel?: Qwen2VLModel;
   rng: Rng;
   rewardWeights: number[];
+  /** The rewards of config.reward_funcs, resolved (and so checked) at init. */
+  rewards: LoadedReward[];
+  /** The reward part of the config, custom module paths made absolute. */
+  rewardSpec: RewardSetSpec;
+  /** Lines the rewards said, each reported once per run. */
+  said: Set<string>;
 }
 
 /** Salt of the rollout sampler's stream, so that it never replays the data generator's draws. */
@@ -63,15 +75,19 @@ const ROLLOUT_RNG_SALT = 0x5eed;
 export interface TrainerSessionOptions {
   /** Where GRPO's rewards are computed; default: on the trainer's own thread. */
   makeScorer?: () => RewardScorer;
+  /** Where relative custom_rewards paths resolve; default: the working directory. */
+  rewardBase?: URL;
 }
 
 export class TrainerSession implements TrainerApi {
   #ready?: Ready;
   readonly #makeScorer: () => RewardScorer;
+  readonly #rewardBase: URL;
   #scorer?: RewardScorer;
 
   constructor(options: TrainerSessionOptions = {}) {
-    this.#makeScorer = options.makeScorer ?? inThreadScorer;
+    this.#makeScorer = options.makeScorer ?? (() => inThreadScorer(this.#rewardBase));
+    this.#rewardBase = options.rewardBase ?? cwdUrl();
   }
 
   get #state(): Ready {
@@ -86,7 +102,9 @@ export class TrainerSession implements TrainerApi {
     resume?: TrainState,
   ): Promise<InitInfo> {
     this.#disposeModels();
-    checkRewardNames(config.reward_funcs);
+    // Unknown names, bad options and unloadable custom modules fail here, before any model is built.
+    const rewardSpec = absoluteSpec(rewardSpecOf(config), this.#rewardBase);
+    const rewards = await loadRewardSet(rewardSpec, this.#rewardBase);
     const choice = await initBackend({
       override: config.backend,
       wasmPaths: assets.wasmBase,
@@ -149,6 +167,9 @@ export class TrainerSession implements TrainerApi {
       refModel,
       rng,
       rewardWeights,
+      rewards,
+      rewardSpec,
+      said: new Set(),
     };
     return {
       backend: choice.backend,
@@ -175,11 +196,15 @@ export class TrainerSession implements TrainerApi {
       schedule: s.schedule,
       rng: s.rng,
       scorer: this.#scorer,
+      rewards: s.rewards,
+      rewardSpec: s.rewardSpec,
       rewardWeights: s.rewardWeights,
       taskOf: (i) => taskOf(s.config.task, i),
     }, s.step);
     s.step++;
-    return result;
+    const said = result.said.filter((line) => !s.said.has(line));
+    for (const line of said) s.said.add(line);
+    return { ...result, said };
   }
 
   setRewardWeights(weights: number[]): Promise<void> {

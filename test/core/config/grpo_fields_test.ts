@@ -313,3 +313,38 @@ Deno.test("describeConfig() lists the GRPO fields with defaults, symbols and the
   assert(text.includes("clip_ratio_c -> dual_clip"));
   assert(text.includes("<name>_reward_weight=W or <name>_weight=W"));
 });
+
+Deno.test("parseConfig() reads reward_options.NAME.KEY and custom_rewards.NAME from files and the command line", () => {
+  const file = {
+    source: "run.json",
+    values: {
+      reward_options: { format: { tags: ["scan", "think", "answer"] } },
+      custom_rewards: { mine: "r.ts" },
+    },
+  };
+  const { config } = parseConfig([
+    file,
+    cli({ "reward_options.format.strict": "false", "reward_options.iou.x": 1 }),
+  ]);
+  assertEquals(config.reward_options, {
+    format: { tags: ["scan", "think", "answer"], strict: "false" },
+    iou: { x: 1 },
+  });
+  assertEquals(config.custom_rewards, { mine: "r.ts" });
+  assertEquals(parseConfig([]).config.reward_options, {});
+});
+
+Deno.test("parseConfig() names a map key of the wrong shape", () => {
+  const e = assertThrows(() => parseConfig([cli({ "reward_options.format": "x" })]), ConfigError);
+  assertEquals(
+    e.message,
+    'bad config key "reward_options.format" (from command line): expected reward_options.NAME.OPTION=VALUE',
+  );
+  const f = assertThrows(() => parseConfig([cli({ "custom_rewards.a.b": "x.ts" })]), ConfigError);
+  assertEquals(
+    f.message,
+    'bad config key "custom_rewards.a.b" (from command line): expected custom_rewards.NAME=VALUE',
+  );
+  const g = assertThrows(() => parseConfig([cli({ "custom_rewards.a": 3 })]), ConfigError);
+  assertEquals(g.message, 'bad value for "custom_rewards.a" (from command line): 3 is not a string');
+});

@@ -150,3 +150,28 @@ Deno.test("grpoStep() with mask_truncated_completions gives truncated completion
   }
   assertEquals(tf.getBackend(), "cpu");
 });
+
+Deno.test("grpoStep() runs a reward that asks the policy beside the model, and keeps reward_funcs' order", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "grpo-lab-policy-reward-" });
+  // A custom reward that needs the policy: it asks for one text-only completion per row, then gives 0.25
+  // for a string answer, so that its column is told apart from format's and accuracy's 0 / 1.
+  await Deno.writeTextFile(
+    `${dir}/asks.js`,
+    `export default { needsPolicy: true, defaults: {},
+      fn: async (c, sample, _o, ctx) => typeof (await ctx.generate(sample.prompt)) === "string" ? 0.25 : 0 };`,
+  );
+  const s = await session({
+    backend: "wasm",
+    reward_funcs: ["format", "asks", "accuracy"],
+    custom_rewards: { asks: `${dir}/asks.js` },
+  });
+  try {
+    const { metrics, groups } = await s.grpoStep();
+    assertEquals(metrics["rewards/asks/mean"], 0.25);
+    assertEquals(metrics["rewards/asks/std"], 0);
+    for (const c of groups.flatMap((g) => g.completions)) assertEquals(c.rewards.asks, 0.25);
+  } finally {
+    await s.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

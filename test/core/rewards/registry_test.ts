@@ -1,12 +1,6 @@
-import { assert, assertAlmostEquals, assertEquals, assertRejects, assertThrows } from "../../assert.ts";
+import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../../assert.ts";
 import { makeSample } from "../../../core/data/mod.ts";
-import {
-  checkRewardNames,
-  meanStd,
-  rewardSample,
-  scoreRows,
-  weightedTotal,
-} from "../../../core/rewards/registry.ts";
+import { meanStd, REWARDS, rewardSample, weightedTotal } from "../../../core/rewards/registry.ts";
 import { inThreadScorer } from "../../../core/rewards/scorer.ts";
 import { workerScorer } from "../../../workers/reward_scorer.ts";
 
@@ -14,24 +8,20 @@ const sample = rewardSample(makeSample("count", 5, 0));
 const RIGHT = `<think>x</think><answer>${sample.solution}</answer>`;
 const WRONG_FORMAT = `<answer>${sample.solution}</answer>`;
 const WRONG = "<think>x</think><answer>banana</answer>";
+const spec = (names: string[]) => ({ reward_funcs: names, reward_options: {}, custom_rewards: {} });
 
-Deno.test("rewardSample() drops the pixels and keeps the image size", () => {
+Deno.test("rewardSample() drops the pixels and keeps the image size; withImage keeps them", () => {
   assertEquals("image" in sample, false);
   assertEquals(sample.imageSize, [112, 112]);
+  const withImage = rewardSample(makeSample("count", 5, 0), true);
+  assertEquals(withImage.image?.pixels.length, 112 * 112 * 3);
 });
 
-Deno.test("checkRewardNames() names the unknown reward and lists the known ones", () => {
-  const e = assertThrows(() => checkRewardNames(["format", "acuracy"]));
-  assertEquals(e.message, 'unknown reward function "acuracy": known ones are format, accuracy, iou');
-});
-
-Deno.test("scoreRows() scores every function on every row, null where a reward does not apply", async () => {
-  const scores = await scoreRows(["format", "accuracy", "iou"], [RIGHT, WRONG_FORMAT, WRONG], [
-    sample,
-    sample,
-    sample,
-  ]);
-  assertEquals(scores, [[1, 0, 1], [1, 1, 0], [null, null, null]]);
+Deno.test("every registered reward documents its range, formula and source, under its own name", () => {
+  for (const [name, d] of Object.entries(REWARDS)) {
+    assertEquals(d.name, name);
+    for (const field of [d.range, d.doc, d.source]) assert(field.length > 0, `${name} lacks documentation`);
+  }
 });
 
 Deno.test("weightedTotal() sums weight x reward and skips nulls; no weights means 1 each", () => {
@@ -50,20 +40,24 @@ Deno.test("meanStd() is the mean and unbiased std of the values that apply", () 
   assertEquals([Number.isNaN(none.mean), Number.isNaN(none.std)], [true, true]);
 });
 
-Deno.test("the reward worker scores exactly as the trainer thread does, and reports a failing row", async () => {
+Deno.test("the reward worker scores exactly as the trainer thread does, and reports a failing name", async () => {
   const rows = [RIGHT, WRONG_FORMAT, WRONG];
   const samples = [sample, sample, sample];
   const scorer = workerScorer();
   try {
     assertEquals(scorer.where, "reward worker");
-    const inWorker = await scorer.score(["format", "accuracy"], rows, samples);
+    const inWorker = await scorer.score(spec(["format", "accuracy"]), rows, samples);
     assertEquals(
       inWorker.scores,
-      (await inThreadScorer().score(["format", "accuracy"], rows, samples)).scores,
+      (await inThreadScorer().score(spec(["format", "accuracy"]), rows, samples)).scores,
     );
     assertEquals(inWorker.scores, [[1, 0, 1], [1, 1, 0]]);
     assert(inWorker.seconds >= 0 && inWorker.seconds < 5, `seconds ${inWorker.seconds}`);
-    await assertRejects(() => scorer.score(["nope"], rows, samples), Error, 'unknown reward function "nope"');
+    await assertRejects(
+      () => scorer.score(spec(["nope"]), rows, samples),
+      Error,
+      'unknown reward function "nope"',
+    );
   } finally {
     await scorer.close();
   }

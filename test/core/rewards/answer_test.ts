@@ -1,0 +1,86 @@
+import { assert, assertEquals } from "../../assert.ts";
+import {
+  extractAnswer,
+  normaliseAnswer,
+  parseBox,
+  parseNumber,
+  withoutEndToken,
+} from "../../../core/rewards/answer.ts";
+
+Deno.test("extractAnswer() gives the trimmed text of the first <answer> closed after it", () => {
+  assertEquals(extractAnswer("<think>x</think><answer> 3 </answer>"), "3");
+  assertEquals(extractAnswer("<answer>a</answer><answer>b</answer>"), "a");
+  assertEquals(extractAnswer("<answer></answer>"), "");
+  // Nested: the first <answer> pairs with the first </answer> after it, as the lazy regex did.
+  assertEquals(extractAnswer("<answer><answer>x</answer></answer>"), "<answer>x");
+  assertEquals(extractAnswer("</answer><answer>y</answer>"), "y");
+});
+
+Deno.test("extractAnswer() is null when no <answer> is closed", () => {
+  for (
+    const text of ["", "3", "<answer>3", "</answer>3<answer>", "<Answer>3</Answer>", "<answer>".repeat(3)]
+  ) {
+    assertEquals(extractAnswer(text), null, JSON.stringify(text));
+  }
+});
+
+Deno.test("withoutEndToken() drops one trailing <|im_end|> and the blanks after it", () => {
+  assertEquals(withoutEndToken("a<|im_end|>\n"), "a");
+  assertEquals(withoutEndToken("a <|im_end|>"), "a ");
+  assertEquals(withoutEndToken("a<|im_end|><|im_end|>"), "a<|im_end|>");
+  assertEquals(withoutEndToken("<|im_end|> a"), "<|im_end|> a");
+  assertEquals(withoutEndToken(" a "), " a ");
+  assertEquals(withoutEndToken(""), "");
+});
+
+Deno.test("normaliseAnswer() folds case, punctuation, number words and 3.0", () => {
+  assertEquals(normaliseAnswer("  Red. "), "red");
+  assertEquals(normaliseAnswer("three"), "3");
+  assertEquals(normaliseAnswer("3.0"), "3");
+  assertEquals(normaliseAnswer("2.50"), "2.5");
+  assertEquals(normaliseAnswer("-02"), "-2");
+  assertEquals(normaliseAnswer("The   Big,\nred CIRCLE!"), "the big red circle");
+  assertEquals(normaliseAnswer("Über 😀 日本"), "über 日本");
+  assertEquals(normaliseAnswer(""), "");
+});
+
+Deno.test("normaliseAnswer() keeps a decimal too long for a double as written", () => {
+  // Number() of 400 nines is Infinity; two different huge numbers must not both become "Infinity".
+  const huge = "9".repeat(400);
+  assertEquals(normaliseAnswer(huge), huge);
+  assertEquals(normaliseAnswer("NaN Infinity"), "nan infinity");
+});
+
+Deno.test("parseNumber() reads one decimal or number word, else null", () => {
+  assertEquals(parseNumber(" 3.0 "), 3);
+  assertEquals(parseNumber("Seven."), 7);
+  assertEquals(parseNumber("-0.25"), -0.25);
+  for (const text of ["", "3 4", "NaN", "Infinity", "1e3", "9".repeat(400), "three cats", "0x10"]) {
+    assertEquals(parseNumber(text), null, text.slice(0, 20));
+  }
+});
+
+Deno.test("parseBox() reads the first [x1, y1, x2, y2]", () => {
+  assertEquals(parseBox("box: [1, 2.5, -3, 4] then [5, 6, 7, 8]"), [1, 2.5, -3, 4]);
+  assertEquals(parseBox("[1, 2, 3]"), null);
+  assertEquals(parseBox(""), null);
+});
+
+Deno.test("extractAnswer() and normaliseAnswer() take well under 50 ms on 10,000 adversarial characters", () => {
+  const inputs = [
+    "<answer>".repeat(1250),
+    "<answer>" + " .".repeat(4996),
+    "1.".repeat(5000),
+    ".".repeat(10000),
+    "9".repeat(10000),
+    "<answer>" + "[1,".repeat(3330) + "</answer>",
+  ];
+  for (const text of inputs) {
+    const t0 = performance.now();
+    const answer = extractAnswer(text);
+    normaliseAnswer(answer ?? text);
+    parseNumber(text);
+    const ms = performance.now() - t0;
+    assert(ms < 50, `${ms.toFixed(1)} ms on ${JSON.stringify(text.slice(0, 20))}...`);
+  }
+});
