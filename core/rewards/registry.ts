@@ -7,13 +7,18 @@
  */
 import type { Sample } from "../data/sample.ts";
 import { accuracy } from "./accuracy.ts";
+import { bboxValidity } from "./bbox_validity.ts";
 import { blindfold } from "./blindfold.ts";
 import { explanation } from "./explanation.ts";
 import { format, formatPartial } from "./format.ts";
+import { iou } from "./iou.ts";
 import { length } from "./length.ts";
 import { outcome } from "./outcome.ts";
+import { reasoningQuality } from "./reasoning_quality.ts";
 import { repetition } from "./repetition.ts";
-import { iouReward } from "./iou.ts";
+import { toolCalling } from "./tool_calling.ts";
+import { toolUsage } from "./tool_usage.ts";
+import { visualGrounding } from "./visual_grounding.ts";
 import type { RewardDefinition, RewardSample, RewardValue } from "./types.ts";
 
 export type { RewardSample, RewardValue };
@@ -24,14 +29,12 @@ export const REWARDS: Readonly<Record<string, RewardDefinition>> = byName([
   formatPartial,
   accuracy,
   outcome,
-  {
-    name: "iou",
-    fn: (completion, sample) => iouReward(completion, sample),
-    defaults: {},
-    range: "[0, 1]; null when the solution is not a box",
-    doc: "IoU of the answered [x1, y1, x2, y2] box with the ground-truth box",
-    source: "VLM-R1",
-  },
+  iou,
+  toolUsage,
+  bboxValidity,
+  reasoningQuality,
+  toolCalling,
+  visualGrounding,
   explanation,
   length,
   repetition,
