@@ -1,0 +1,193 @@
+/**
+ * What `deno task score` and `deno task serve-rewards` share: their command line (--rewards, --weights,
+ * --config, key=value, as every command reads them) and a scorer built from the run config's reward
+ * settings with core/rewards/reward_set.ts, so that a completion scores offline exactly as in training.
+ */
+import { ConfigError, type RunConfig } from "../../core/config/mod.ts";
+import { REWARDS, weightedTotal } from "../../core/rewards/registry.ts";
+import {
+  collectingContext,
+  loadRewardSet,
+  needsImage,
+  rewardSpecOf,
+  scoreRewards,
+} from "../../core/rewards/reward_set.ts";
+import { cwdUrl } from "../../core/rewards/scorer.ts";
+import type { RewardValue } from "../../core/rewards/types.ts";
+import { parseArgsOrExit } from "./args.ts";
+import type { ScoreRow } from "./score_input.ts";
+
+/** Keys the outputs use for themselves; a reward of one of these names would be overwritten. */
+export const RESERVED_NAMES = ["line", "id", "error", "total", "score"] as const;
+
+/** One row scored: each reward's value in reward_funcs' order (null: does not apply) and the total. */
+export interface Scored {
+  values: RewardValue[];
+  total: number;
+}
+
+export interface Scoring {
+  names: readonly string[];
+  /** One weight per reward (1 where reward_weights is []). */
+  weights: readonly number[];
+  /** Scores rows; throws naming the reward and the row when a reward throws. */
+  score(rows: readonly ScoreRow[]): Promise<Scored[]>;
+  /** The sayOnce lines said since the last call, each once over the scorer's life. */
+  said(): string[];
+}
+
+/** "format ×1, accuracy ×2": the rewards and weights, for the start-up line. */
+export function describeScoring(s: Pick<Scoring, "names" | "weights">): string {
+  return s.names.map((name, i) => `${name} ×${s.weights[i]}`).join(", ");
+}
+
+/**
+ * The float32 total (what the trainer uses: weightedTotal is a Float32Array) written with the fewest
+ * digits that read back as the same float32, so that 1 + 2 · 0.1 prints as 1.2, not 1.2000000476837158.
+ */
+export function float32Json(x: number): number {
+  const f = Math.fround(x);
+  for (let digits = 1; digits < 9; digits++) {
+    const y = Number(f.toPrecision(digits));
+    if (Math.fround(y) === f) return y;
+  }
+  return f;
+}
+
+/**
+ * Loads the config's rewards. Relative custom_rewards paths resolve against `base` (the working
+ * directory by default). A reward that needs the image's pixels, or whose name the outputs reserve, is
+ * refused here: offline there are no pixels, and a reward must not be read as some other column.
+ */
+export async function loadScoring(
+  config: Pick<RunConfig, "reward_funcs" | "reward_weights" | "reward_options" | "custom_rewards">,
+  base: URL = cwdUrl(),
+): Promise<Scoring> {
+  const rewards = await loadRewardSet(rewardSpecOf(config), base);
+  for (const reward of rewards) {
+    const { name, definition } = reward;
+    if ((RESERVED_NAMES as readonly string[]).includes(name)) {
+      throw new Error(
+        `reward "${name}": the score outputs use "${name}" themselves; give the reward another name`,
+      );
+    }
+    if (needsImage(reward)) {
+      throw new Error(
+        `reward "${name}" needs the image's pixels with these options, which score and serve-rewards ` +
+          "do not have (only image_size); leave it out of --rewards",
+      );
+    }
+    if (definition.needsPolicy) {
+      throw new Error(
+        `reward "${name}" asks the policy to generate, and score and serve-rewards have no policy; ` +
+          "it runs only inside training",
+      );
+    }
+  }
+  const names = rewards.map((r) => r.name);
+  const weights = names.map((_, i) => config.reward_weights.length === 0 ? 1 : config.reward_weights[i]);
+  const ctx = collectingContext();
+  return {
+    names,
+    weights,
+    async score(rows) {
+      const scores = await scoreRewards(
+        rewards,
+        rows.map((r) => r.completion),
+        rows.map((r) => r.sample),
+        ctx,
+      );
+      const totals = weightedTotal(scores, weights);
+      return rows.map((_, r) => ({
+        values: scores.map((column) => column[r]),
+        total: float32Json(totals[r]),
+      }));
+    },
+    said: () => ctx.said.splice(0),
+  };
+}
+
+/** Removes `flag VALUE` or `flag=VALUE` from argv and returns the value; undefined when absent. */
+export function takeFlag(argv: string[], flag: string): string | undefined {
+  const i = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+  if (i < 0) return undefined;
+  if (argv[i].startsWith(`${flag}=`)) return argv.splice(i, 1)[0].slice(flag.length + 1);
+  if (i + 1 >= argv.length) throw new ConfigError(`flag ${flag} needs a value`);
+  return argv.splice(i, 2)[1];
+}
+
+/** A command's own flag for --help: "--in FILE.jsonl" and what it does. */
+export interface OwnFlag {
+  flag: string;
+  doc: string;
+  required?: boolean;
+}
+
+/** Flags the other commands share that mean nothing here (score takes --out for itself first). */
+const UNUSED_SHARED_FLAGS = ["--backend", "--seed", "--out"];
+
+function helpText(command: string, summary: string, ownFlags: readonly OwnFlag[]): string {
+  const line = (flag: string, doc: string) => `  ${flag.padEnd(24)} ${doc}`;
+  const rewards = Object.values(REWARDS).map((r) => `  ${r.name.padEnd(24)} ${r.range}`);
+  return [
+    `deno task ${command}: ${summary}`,
+    "",
+    `usage: deno task ${command} ${
+      ownFlags.map((f) => f.required ? f.flag : `[${f.flag}]`).join(" ")
+    } [--rewards a,b] ` +
+    "[--weights x,y] [--config FILE.json]... [key=value ...]",
+    "Later settings win: defaults < --config files (in order) < key=value and flags (in order).",
+    "",
+    "flags:",
+    ...ownFlags.map((f) => line(f.flag, f.doc)),
+    line("--rewards a,b", "sets reward_funcs (default format,accuracy)"),
+    line("--weights x,y", "sets reward_weights, one per reward; default 1 each"),
+    line("--config FILE.json", "a run config; its reward settings are used (may repeat)"),
+    line("--help", "show this text"),
+    "",
+    "config keys read (others of a run config are checked and not used):",
+    line("reward_funcs", "the rewards, in order"),
+    line("reward_weights", "their weights ([] = 1 each; or NAME_weight=W)"),
+    line("reward_options.NAME.KEY", "a reward's option over its default"),
+    line("custom_rewards.NAME", "path of a module of your own, relative to the working directory"),
+    "",
+    "built-in rewards:",
+    ...rewards,
+  ].join("\n");
+}
+
+/**
+ * The config of a rewards-only command from argv, after the command has taken its own flags out:
+ * --help prints and exits 0; a bad flag, key or value prints "error: ..." and exits 2.
+ */
+export function rewardConfigOrExit(
+  command: string,
+  summary: string,
+  ownFlags: readonly OwnFlag[],
+  argv: string[],
+): RunConfig {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(helpText(command, summary, ownFlags));
+    Deno.exit(0);
+  }
+  const unused = argv.find((a) => UNUSED_SHARED_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)));
+  if (unused !== undefined) {
+    console.error(`error: ${unused.split("=")[0]} does not apply to ${command} (--help lists its flags)`);
+    Deno.exit(2);
+  }
+  return parseArgsOrExit({
+    name: command,
+    summary,
+    flags: { "--rewards": { key: "reward_funcs" }, "--weights": { key: "reward_weights" } },
+  }, argv).config;
+}
+
+/** loadScoring for an entry point: a bad reward name, option or module prints "error: ..." and exits 2. */
+export async function loadScoringOrExit(config: RunConfig): Promise<Scoring> {
+  try {
+    return await loadScoring(config);
+  } catch (e) {
+    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    Deno.exit(2);
+  }
+}
