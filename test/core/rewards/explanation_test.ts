@@ -147,7 +147,11 @@ Deno.test("fn() stays in [0, 1] on malformed and adversarial completions, each w
 
 Deno.test("fn() names the option that is out of range", () => {
   const s = sample(EXPLAIN);
-  assertThrows(() => score("x", s, { ...OFF, idf: "corpus" }), Error, "idf must be one of batch, references, flat");
+  assertThrows(
+    () => score("x", s, { ...OFF, idf: "corpus" }),
+    Error,
+    "idf must be one of batch, references, flat",
+  );
   assertThrows(
     () => score("x", s, { ...OFF, clip_weight: 1.5 }),
     Error,
