@@ -2,6 +2,7 @@
  * deno task train as a user runs it: the default run's settings with small overrides, a run folder on
  * disk, --resume continuing exactly, and the refusal to write into a non-empty folder.
  */
+import { REWARDS } from "../../../core/rewards/registry.ts";
 import { assert, assertEquals } from "../../assert.ts";
 import { METRIC_NAMES } from "../../../core/grpo/step_metrics.ts";
 import { readSafetensors } from "../../../models/safetensors.ts";
@@ -77,8 +78,9 @@ Deno.test("deno task train rejects an unknown reward with the known ones, exit 1
     await Deno.makeTempDir(),
   ]);
   assertEquals(r.code, 1, r.stderr);
+  const known = Object.keys(REWARDS).join(", ");
   assert(
-    r.stderr.includes('unknown reward function "acuracy": known ones are format, accuracy, iou'),
+    r.stderr.includes(`unknown reward function "acuracy": known ones are ${known}. Did you mean "accuracy"?`),
     r.stderr,
   );
 });
