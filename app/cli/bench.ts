@@ -2,7 +2,8 @@
  * deno task bench: per backend, one table of generation tokens/s with and without the KV cache, SFT step
  * time and tokens/s, and the live tensor count before and after the SFT steps; a second table of the GRPO
  * step: rollout tokens/s, update and whole-step time, the step's shares spent in rollout, reward and
- * update, and the live tensor count before and after the GRPO steps. Each backend runs in its own process
+ * update, and the live tensor count before and after the GRPO steps; then every reward's worst time on
+ * adversarial completions and its typical time (app/cli/bench_rewards.ts). Each backend runs in its own process
  * (a tfjs backend and its device belong to one process), all in this one run, so the ratios compare like
  * with like.
  *
@@ -20,6 +21,7 @@ import { TrainerSession } from "../../core/train/session.ts";
 import { tiny } from "../../models/qwen2_vl/configs.ts";
 import { Qwen2VLModel } from "../../models/qwen2_vl/model.ts";
 import type { InitInfo } from "../../workers/api.ts";
+import { rewardTable, timeRewards } from "./bench_rewards.ts";
 import { DENO_ASSETS } from "./trainer_client.ts";
 
 /** Prompts x completions per prompt in the generation benchmark, and tokens per completion. */
@@ -301,6 +303,8 @@ if (one) {
     results.push(JSON.parse(lines[lines.length - 1]));
   }
   console.log(table(results, steps));
+  const rewards = await timeRewards();
+  console.log(`\n${rewardTable(rewards)}`);
   const json = flag("--json", "");
-  if (json) await Deno.writeTextFile(json, JSON.stringify(results, null, 2) + "\n");
+  if (json) await Deno.writeTextFile(json, JSON.stringify({ backends: results, rewards }, null, 2) + "\n");
 }

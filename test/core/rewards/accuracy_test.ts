@@ -172,26 +172,3 @@ Deno.test("accuracyReward() stays in [0, 1] on malformed and random input", () =
   assertEquals(accuracyReward(a(""), { solution: "" }), 1);
   assertEquals(accuracyReward(a("9".repeat(400)), { solution: "8" + "9".repeat(399) }, loose), 0);
 });
-
-Deno.test("accuracyReward() takes well under 50 ms on 10,000 adversarial characters", () => {
-  const answers = [
-    "<answer>".repeat(1250),
-    a("(".repeat(9980)),
-    a("(1".repeat(4990)),
-    a("( 1 ".repeat(2495)),
-    a("[1,".repeat(3326)),
-    a("answer" + " ".repeat(9974)),
-    a("answer is ".repeat(998)),
-    a("A ".repeat(4990)),
-    a("1.".repeat(4990)),
-    a(",".repeat(9980)),
-  ];
-  for (const c of answers) {
-    for (const solution of ["B", "(1) A (2) B", "3", "[0, 0, 10, 10]", "red"]) {
-      const t0 = performance.now();
-      accuracyReward(c, { solution });
-      const ms = performance.now() - t0;
-      assert(ms < 50, `${ms.toFixed(1)} ms on ${JSON.stringify(c.slice(0, 30))}... / ${solution}`);
-    }
-  }
-});

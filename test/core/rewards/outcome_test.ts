@@ -91,18 +91,3 @@ Deno.test("outcomeReward() is only ever 0, 1.5 or 3 over random and malformed in
   }
   assertEquals([...seen].sort(), [0, 1.5, 3]);
 });
-
-Deno.test("outcomeReward() takes well under 50 ms on 10,000 adversarial characters", () => {
-  const inputs = [
-    "<answer>".repeat(1250),
-    a("red ".repeat(2495)),
-    a(". ".repeat(4990)),
-    a("1.".repeat(4990)),
-  ];
-  for (const c of inputs) {
-    const t0 = performance.now();
-    outcomeReward(c, "red circle " + "word ".repeat(1000));
-    const ms = performance.now() - t0;
-    assert(ms < 50, `${ms.toFixed(1)} ms on ${JSON.stringify(c.slice(0, 20))}...`);
-  }
-});

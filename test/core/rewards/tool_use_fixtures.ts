@@ -15,7 +15,7 @@ export const GOOD =
   "<tool_call>Identify [12, 22, 40, 78]</tool_call><tool_response>Ada</tool_response> " +
   "So the person is Ada, standing by the sign.</think><answer>Ada</answer>";
 
-/** Completions no reward may throw on, each to be scored in well under 50 ms. */
+/** Completions no reward may throw on; each must score in its range. */
 export const MALFORMED = [
   "",
   "<think>",
