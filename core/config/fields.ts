@@ -207,7 +207,7 @@ export function rewardWeightsProblem(
   return `reward_weights has ${n} weight${n === 1 ? "" : "s"} but reward_funcs has ` +
     `${c.reward_funcs.length} (${
       c.reward_funcs.join(", ")
-    }): give one weight per function, or none for 1 each`;
+    }): give one weight per function, or none for 1 each (reward_weights= with nothing after it)`;
 }
 
 /**

@@ -272,12 +272,20 @@ function applyNamedWeights(values: Record<string, unknown>, named: readonly Name
   );
 }
 
+/** " (reward_weights from run.json; reward_funcs from command line)": where the keys a problem names were set. */
+function settingSources(problem: string, sources: ReadonlyMap<string, string>): string {
+  const named = [...sources].filter(([key]) => new RegExp(`\\b${key}\\b`).test(problem));
+  return named.length === 0 ? "" : ` (${named.map(([key, source]) => `${key} from ${source}`).join("; ")})`;
+}
+
 /** Merges defaults < layers (in order) into one frozen, validated RunConfig. */
 export function parseConfig(layers: readonly ConfigLayer[]): ParsedConfig {
   const values: Record<string, unknown> = {};
   for (const name of FIELD_NAMES) values[name] = FIELDS[name].default;
   const notes: string[] = [];
   const namedWeights: NamedWeight[] = [];
+  /** Where each field got its value, for cross-check errors. */
+  const sources = new Map<string, string>();
 
   for (const layer of layers) {
     for (const [rawKey, raw] of flatten(layer.values)) {
@@ -319,6 +327,7 @@ export function parseConfig(layers: readonly ConfigLayer[]): ParsedConfig {
         );
       }
       values[key] = value;
+      sources.set(key, layer.source);
     }
   }
 
@@ -326,7 +335,9 @@ export function parseConfig(layers: readonly ConfigLayer[]): ParsedConfig {
   const config = Object.freeze(values) as RunConfig;
   for (const check of CROSS_CHECKS) {
     const problem = check(config);
-    if (problem !== undefined) throw new ConfigError(`bad config: ${problem}`);
+    if (problem !== undefined) {
+      throw new ConfigError(`bad config: ${problem}${settingSources(problem, sources)}`);
+    }
   }
   return { config, notes };
 }

@@ -348,3 +348,22 @@ Deno.test("parseConfig() names a map key of the wrong shape", () => {
   const g = assertThrows(() => parseConfig([cli({ "custom_rewards.a": 3 })]), ConfigError);
   assertEquals(g.message, 'bad value for "custom_rewards.a" (from command line): 3 is not a string');
 });
+
+Deno.test("parseConfig() says where reward_funcs and reward_weights came from when their lengths differ", () => {
+  const file = {
+    source: "default.json",
+    values: { reward_funcs: ["format", "accuracy"], reward_weights: [0.5, 1] },
+  };
+  const e = assertThrows(
+    () => parseConfig([file, cli({ reward_funcs: "format,accuracy,length" })]),
+    ConfigError,
+  );
+  assertEquals(
+    e.message,
+    "bad config: reward_weights has 2 weights but reward_funcs has 3 (format, accuracy, length): give one " +
+      "weight per function, or none for 1 each (reward_weights= with nothing after it) " +
+      "(reward_funcs from command line; reward_weights from default.json)",
+  );
+  const ok = parseConfig([file, cli({ reward_funcs: "format,accuracy,length", reward_weights: "" })]);
+  assertEquals(ok.config.reward_weights, []);
+});
