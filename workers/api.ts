@@ -50,6 +50,8 @@ export interface GrpoStepReport {
   groups: GroupLog[];
   /** What the rewards said for the first time this run (e.g. "explanation: the CLIP part is off"). */
   said: string[];
+  /** The reward weights this step's totals were computed with (setRewardWeights takes effect per step). */
+  rewardWeights: number[];
 }
 
 /** What init() found and built. */

@@ -7,7 +7,7 @@
 import * as Comlink from "comlink";
 import { specScorer } from "../core/rewards/scorer.ts";
 
-const score = specScorer(new URL("../", import.meta.url));
+const score = specScorer(new URL(/* @vite-ignore */ "../", import.meta.url));
 export type RewardWorkerApi = { score: typeof score };
 
 Comlink.expose({ score } satisfies RewardWorkerApi);

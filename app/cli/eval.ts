@@ -1,14 +1,41 @@
-/** deno task eval: format rate, accuracy and (grounding) mean IoU of a checkpoint on held-out scenes. */
+/**
+ * deno task eval: a checkpoint on held-out samples (synthetic scenes, or a data set's eval split), scored
+ * with the run's reward set; prints the summary and writes predictions, metrics and an HTML report.
+ * `--compare A B` evaluates two checkpoints on the same samples, side by side.
+ */
 import { parseArgsOrExit } from "./args.ts";
-import { runCommand, runEval } from "./jobs.ts";
+import { runEvalReport } from "./eval_job.ts";
+import { runCommand } from "./jobs.ts";
+
+const argv = [...Deno.args];
+let compare: [string, string] | undefined;
+const at = argv.indexOf("--compare");
+if (at >= 0) {
+  const [a, b] = argv.slice(at + 1, at + 3);
+  if (a === undefined || b === undefined || a.startsWith("-") || b.startsWith("-")) {
+    console.error("error: --compare needs two checkpoints: --compare A B");
+    Deno.exit(2);
+  }
+  compare = [a, b];
+  argv.splice(at, 3);
+}
 
 const { config } = parseArgsOrExit({
   name: "eval",
-  summary: "evaluate a checkpoint on held-out synthetic scenes (default: the shipped checkpoint)",
+  summary:
+    "evaluate a checkpoint (default: the shipped one) on held-out scenes or a data set's eval split; " +
+    "--compare A B puts two checkpoints side by side",
   flags: {
     "--checkpoint": { key: "checkpoint", doc: "checkpoint folder or .safetensors; default the shipped one" },
     "--task": { key: "task" },
     "--n": { key: "eval_n" },
+    "--dataset": { key: "dataset" },
+    "--rewards": { key: "reward_funcs" },
+    "--weights": { key: "reward_weights" },
   },
-});
-await runCommand(() => runEval(config));
+}, argv);
+if (compare && config.checkpoint) {
+  console.error("error: give either --checkpoint or --compare A B, not both");
+  Deno.exit(2);
+}
+await runCommand(() => runEvalReport(config, compare));

@@ -28,6 +28,7 @@ export async function runSft(config: RunConfig): Promise<SftResult> {
     const checkpoint = config.checkpoint ? await readCheckpoint(config.checkpoint) : undefined;
     const info = await trainer.api.init(config, DENO_ASSETS, checkpoint);
     console.error(info.backendNote);
+    for (const note of info.notes) console.error(note);
     console.error(
       `sft: model ${config.model}, ${info.parameters.toLocaleString("en")} parameters, vocabulary ` +
         `${info.vocabSize}, ${info.weights}; task ${config.task}; ${config.max_steps} steps -> ${config.out}`,

@@ -52,9 +52,10 @@ export async function runTrain(config: RunConfig, options: TrainOptions = {}): P
     const info = await trainer.api.init(config, DENO_ASSETS, checkpoint, resume);
     console.error(info.backendNote);
     for (const note of info.notes) console.error(note);
+    const data = config.dataset ? `data set ${config.dataset}` : `task ${config.task}`;
     console.error(
       `train: GRPO, model ${config.model} (${info.parameters.toLocaleString("en")} parameters), ` +
-        `${info.weights}; task ${config.task}; ${config.per_device_train_batch_size} prompts x ` +
+        `${info.weights}; ${data}; ${config.per_device_train_batch_size} prompts x ` +
         `${config.num_generations} completions per step; rewards ${
           config.reward_funcs.map((f, i) => `${f} x ${config.reward_weights[i] ?? 1}`).join(", ")
         }; steps ${startStep + 1}..${config.max_steps} -> ${config.out}`,

@@ -27,6 +27,26 @@ const RUN_FIELDS = {
   }),
 };
 
+/** A data set of your own instead of the synthetic task (core/data/datasets). */
+const DATA_FIELDS = {
+  dataset: str(
+    "",
+    "data set to train and evaluate on instead of the synthetic task: conversation .jsonl, verl or " +
+      'Geometry3K .parquet; "" = the synthetic task',
+  ),
+  image_folders: strList(
+    [],
+    "folders the data set's image paths resolve against, in order; [] = its own folder",
+  ),
+  skip_invalid: bool(false, "train on a data set's valid samples, saying how many were skipped and why"),
+  test_ratio: num(0, "share of the data set held out for eval, drawn by seed; 0 = train and eval on all", {
+    range: { min: 0, max: 1, maxOpen: true },
+  }),
+  max_prompt_length: int(512, "most tokens a data set prompt may have, image tokens included; 0 = no limit", {
+    range: { min: 0 },
+  }),
+};
+
 const OPTIMIZER_FIELDS = {
   learning_rate: num(3e-4, "peak learning rate after warm-up (AdamW)", {
     symbol: "η",
@@ -146,6 +166,7 @@ const GRPO_FIELDS = {
 
 export const FIELDS = {
   ...RUN_FIELDS,
+  ...DATA_FIELDS,
   ...OPTIMIZER_FIELDS,
   ...SAMPLING_FIELDS,
   ...GRPO_FIELDS,

@@ -54,6 +54,8 @@ export interface GrpoContext {
   rewardWeights: number[];
   /** The sample task of row i of the data stream. */
   taskOf: (index: number) => string;
+  /** Sample i of the data stream when a data set is configured; the synthetic task's otherwise. */
+  sampleAt?: (index: number) => Promise<Sample>;
 }
 
 export interface GrpoStepResult {
@@ -69,10 +71,10 @@ export async function stagePrompts(
   step: number,
 ): Promise<{ samples: Sample[]; prompts: PromptInputs[] }> {
   const B = ctx.config.per_device_train_batch_size;
-  const samples = Array.from({ length: B }, (_, i) => {
+  const samples = await Promise.all(Array.from({ length: B }, (_, i) => {
     const index = step * B + i;
-    return makeSample(ctx.taskOf(index), splitSeed("train", ctx.config.seed), index);
-  });
+    return ctx.sampleAt?.(index) ?? makeSample(ctx.taskOf(index), splitSeed("train", ctx.config.seed), index);
+  }));
   const prompts = await Promise.all(
     samples.map((x) => ctx.text.encodePrompt(x, { imageSize: ctx.config.image_size })),
   );

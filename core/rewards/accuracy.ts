@@ -38,20 +38,23 @@ export function accuracyReward(
   const threshold = checkNonNegative("iou_threshold", options.iou_threshold);
   const answer = extractAnswer(completion);
   if (answer === null) return 0;
-  const truthBox = parseBox(sample.solution);
+  // A data set's solution may itself be a tagged completion ("<think>..</think><answer>2</answer>"):
+  // then its <answer> is the ground truth.
+  const solution = extractAnswer(sample.solution) ?? sample.solution;
+  const truthBox = parseBox(solution);
   if (truthBox) {
     const box = parseBox(answer);
     return box && boxIou(box, truthBox) >= threshold ? 1 : 0;
   }
-  if (normaliseAnswer(answer) === normaliseAnswer(sample.solution)) return 1;
-  const choice = solutionChoice(sample.solution);
+  if (normaliseAnswer(answer) === normaliseAnswer(solution)) return 1;
+  const choice = solutionChoice(solution);
   if (choice) {
     const letter = answerChoice(answer);
     if (letter !== null) return letter === choice.letter ? 1 : 0;
     return choice.text !== "" && normaliseAnswer(answer) === choice.text ? 1 : 0;
   }
-  if (LIST_START.test(sample.solution.trim())) return setIou(listItems(sample.solution), listItems(answer));
-  const truth = parseNumber(sample.solution);
+  if (LIST_START.test(solution.trim())) return setIou(listItems(solution), listItems(answer));
+  const truth = parseNumber(solution);
   const given = parseNumber(answer);
   // Relative tolerance: a solution of 0 is matched only exactly (tolerance · 0 = 0).
   if (truth !== null && given !== null) return Math.abs(given - truth) <= tolerance * Math.abs(truth) ? 1 : 0;

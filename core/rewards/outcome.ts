@@ -33,7 +33,8 @@ export function outcomeReward(completion: string, solution: string): number {
 
 export const outcome: RewardDefinition = {
   name: "outcome",
-  fn: (completion, sample) => outcomeReward(completion, sample.solution),
+  // A tagged solution (a data set's whole gpt turn) is judged by its <answer>, as accuracy does.
+  fn: (completion, sample) => outcomeReward(completion, extractAnswer(sample.solution) ?? sample.solution),
   defaults: {},
   range: "{0, 1.5, 3}",
   doc: "3 when the <answer> equals the solution after normalisation; 1.5 when it holds >= 50 % of the " +

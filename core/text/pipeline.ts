@@ -18,10 +18,18 @@ export interface TextPipelineOptions {
   model?: string;
 }
 
-/** A file: URL becomes a path (Transformers.js reads the file system there); anything else stays as is. */
+/**
+ * A file: URL becomes a path (Transformers.js reads the file system there); an http(s) URL becomes its
+ * path on the page's origin, since Transformers.js treats an absolute http URL as a remote model (refused
+ * with allowRemoteModels = false); anything else stays as is.
+ */
 function localModelPath(base: string | URL): string {
   const url = typeof base === "string" ? null : base;
-  const path = url?.protocol === "file:" ? decodeURIComponent(url.pathname) : String(base);
+  const path = url?.protocol === "file:"
+    ? decodeURIComponent(url.pathname)
+    : url && /^https?:$/.test(url.protocol)
+    ? url.pathname
+    : String(base);
   return path.endsWith("/") ? path : `${path}/`;
 }
 

@@ -7,6 +7,8 @@ import { initBackend } from "../backend.ts";
 import type { RunConfig } from "../config/fields.ts";
 import { makeSample, splitSeed } from "../data/registry.ts";
 import type { Sample } from "../data/sample.ts";
+import { openRunDataset, type RunDataset } from "../data/datasets/run_data.ts";
+import { urlFiles } from "../data/datasets/files.ts";
 import { loadTextPipeline, type TextPipeline } from "../text/pipeline.ts";
 import { taskVocabulary } from "../text/vocabulary.ts";
 import { configFromJson, tiny } from "../../models/qwen2_vl/configs.ts";
@@ -67,6 +69,8 @@ interface Ready {
   rewardSpec: RewardSetSpec;
   /** Lines the rewards said, each reported once per run. */
   said: Set<string>;
+  /** config.dataset, opened and checked; absent on the synthetic tasks. */
+  data?: RunDataset;
 }
 
 /** Salt of the rollout sampler's stream, so that it never replays the data generator's draws. */
@@ -137,6 +141,10 @@ export class TrainerSession implements TrainerApi {
     if (refModel) {
       notes.push(`beta = ${config.beta}: a frozen copy of the starting policy is the KL reference`);
     }
+    const data = config.dataset
+      ? await openRunDataset(config, text, urlFiles(this.#rewardBase), model.config.vocab_ids)
+      : undefined;
+    if (data) notes.push(...data.notes);
     const variables = model.trainableVariables({ freezeVision: config.freeze_vision_modules });
     const names = new Map([...model.params].map(([name, v]) => [v, name]));
     const optimizer = new AdamW(
@@ -170,6 +178,7 @@ export class TrainerSession implements TrainerApi {
       rewards,
       rewardSpec,
       said: new Set(),
+      data,
     };
     return {
       backend: choice.backend,
@@ -186,6 +195,8 @@ export class TrainerSession implements TrainerApi {
   async grpoStep(): Promise<GrpoStepReport> {
     const s = this.#state;
     this.#scorer ??= this.#makeScorer();
+    // setRewardWeights() replaces the array, so a change during this step applies from the next one.
+    const rewardWeights = s.rewardWeights;
     const result = await grpoStep({
       config: s.config,
       text: s.text,
@@ -198,13 +209,14 @@ export class TrainerSession implements TrainerApi {
       scorer: this.#scorer,
       rewards: s.rewards,
       rewardSpec: s.rewardSpec,
-      rewardWeights: s.rewardWeights,
+      rewardWeights,
       taskOf: (i) => taskOf(s.config.task, i),
+      sampleAt: s.data && ((i) => s.data!.sample("train", i)),
     }, s.step);
     s.step++;
     const said = result.said.filter((line) => !s.said.has(line));
     for (const line of said) s.said.add(line);
-    return { ...result, said };
+    return { ...result, said, rewardWeights: [...rewardWeights] };
   }
 
   setRewardWeights(weights: number[]): Promise<void> {
@@ -250,10 +262,12 @@ export class TrainerSession implements TrainerApi {
     const batches = [];
     for (let micro = 0; micro < accum; micro++) {
       const first = (s.step * accum + micro) * config.per_device_train_batch_size;
-      const samples = Array.from(
+      const samples = await Promise.all(Array.from(
         { length: config.per_device_train_batch_size },
-        (_, i) => makeSample(taskOf(config.task, first + i), splitSeed("train", config.seed), first + i),
-      );
+        (_, i) =>
+          s.data?.sample("train", first + i) ??
+            makeSample(taskOf(config.task, first + i), splitSeed("train", config.seed), first + i),
+      ));
       batches.push({
         prompts: await Promise.all(
           samples.map((x) => s.text.encodePrompt(x, { imageSize: config.image_size })),
@@ -291,10 +305,11 @@ export class TrainerSession implements TrainerApi {
     onProgress?: (done: number, total: number) => void,
   ): Promise<EvalReport> {
     const s = this.#state;
-    const samples: Sample[] = Array.from(
-      { length: options.n },
-      (_, i) => makeSample(taskOf(options.task, i), splitSeed("eval", options.seed), i),
-    );
+    const samples: Sample[] = await Promise.all(Array.from(
+      { length: s.data ? Math.min(options.n, s.data.eval.length) : options.n },
+      (_, i) =>
+        s.data?.sample("eval", i) ?? makeSample(taskOf(options.task, i), splitSeed("eval", options.seed), i),
+    ));
     return await evaluateSamples(s.model, s.text, samples, s.config, options.batchSize, onProgress);
   }
 

@@ -172,3 +172,14 @@ Deno.test("accuracyReward() stays in [0, 1] on malformed and random input", () =
   assertEquals(accuracyReward(a(""), { solution: "" }), 1);
   assertEquals(accuracyReward(a("9".repeat(400)), { solution: "8" + "9".repeat(399) }, loose), 0);
 });
+
+Deno.test("accuracy and outcome judge a tagged solution (a data set's whole gpt turn) by its <answer>", async () => {
+  const { outcome } = await import("../../../core/rewards/outcome.ts");
+  const tagged = { solution: "<think>I count them.</think><answer> 2 </answer>" };
+  assertEquals(accuracyReward("<think>x</think><answer>2</answer>", tagged), 1);
+  assertEquals(accuracyReward("<think>x</think><answer>3</answer>", tagged), 0);
+  const box = { solution: "<answer>[10, 10, 20, 20]</answer>" };
+  assertEquals(accuracyReward("<answer>[10, 10, 20, 20]</answer>", box), 1);
+  const sample = { ...tagged, id: "d-0", task: "d", prompt: "?", reference: "", meta: {}, imageSize: null };
+  assertEquals(outcome.fn("<answer>two</answer>", sample, {}, { sayOnce: () => {} }), 3);
+});

@@ -1,0 +1,71 @@
+/**
+ * deno task data: data sets of your own.
+ *   deno task data check PATH [--image-folders A,B] [--checkpoint DIR] [key=value ...]
+ *   deno task data export --to verl --out DIR PATH [test_ratio=0.1] [skip_invalid=true] [key=value ...]
+ * PATH is a conversation .jsonl (images resolved against --image-folders, else its own folder) or a
+ * verl / Geometry3K .parquet. check exits 1 when any sample has a problem.
+ */
+import { parseArgsOrExit } from "./args.ts";
+import { runDataCheck, runVerlExport } from "./data_job.ts";
+import { runCommand } from "./jobs.ts";
+
+const USAGE = [
+  "usage: deno task data check PATH [--image-folders A,B] [--checkpoint DIR] [key=value ...]",
+  "       deno task data export --to verl --out DIR PATH [test_ratio=R] [skip_invalid=true] [key=value ...]",
+  "check: counts, image sizes, prompt and vision tokens against the limits, every problem with its line",
+  "export: DIR/train.parquet and DIR/test.parquet in verl's layout (split by seed and test_ratio)",
+].join("\n");
+
+const argv = [...Deno.args];
+const command = argv.shift();
+if (command === undefined || command === "--help" || command === "-h") {
+  console.log(USAGE);
+  Deno.exit(command === undefined ? 2 : 0);
+}
+if (command !== "check" && command !== "export") {
+  console.error(`error: unknown data command "${command}"; give check or export\n${USAGE}`);
+  Deno.exit(2);
+}
+
+/** Removes `--to X` / `--to=X` from argv and returns X. */
+function take(flag: string): string | undefined {
+  const i = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+  if (i < 0) return undefined;
+  if (argv[i].includes("=")) return argv.splice(i, 1)[0].slice(flag.length + 1);
+  return argv.splice(i, 2)[1];
+}
+
+const to = command === "export" ? take("--to") : undefined;
+if (command === "export" && to !== "verl") {
+  console.error(`error: data export needs --to verl (the one target so far)${to ? `, got "${to}"` : ""}`);
+  Deno.exit(2);
+}
+// The data set: the one argument that is neither a flag, a flag's value nor key=value.
+const VALUE_FLAGS = new Set(["--image-folders", "--checkpoint", "--out", "--backend", "--seed", "--config"]);
+const positional = argv.findIndex((a, i) =>
+  !a.startsWith("-") && !a.includes("=") && !(i > 0 && VALUE_FLAGS.has(argv[i - 1]))
+);
+if (positional >= 0) argv.splice(positional, 1, `dataset=${argv[positional]}`);
+
+const { config } = parseArgsOrExit({
+  name: "data",
+  summary: USAGE,
+  flags: {
+    "--image-folders": { key: "image_folders" },
+    "--checkpoint": { key: "checkpoint", doc: "check the text against this model's vocabulary" },
+  },
+}, argv);
+
+if (!config.dataset) {
+  console.error(`error: no data set given\n${USAGE}`);
+  Deno.exit(2);
+}
+
+await runCommand(async () => {
+  if (command === "check") {
+    const code = await runDataCheck(config);
+    if (code !== 0) Deno.exit(code);
+  } else {
+    await runVerlExport(config);
+  }
+});
