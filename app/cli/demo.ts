@@ -1,13 +1,13 @@
 /**
- * npm start (deno task start): the main job on the built-in default, with no download. Until the browser
- * lab lands this is a short headless run: SFT from a fresh tiny model for a few dozen steps, then the new
- * checkpoint and the shipped one evaluated side by side on the same held-out scenes.
+ * deno task demo: the whole path headless, on the built-in default, with no download: SFT from a fresh
+ * tiny model for a few dozen steps, then the new checkpoint and the shipped one evaluated side by side on
+ * the same held-out scenes. (npm start builds and serves the browser lab: app/cli/serve_web.ts.)
  */
 import { parseArgsOrExit } from "./args.ts";
 import { runCommand, runEval, runSft } from "./jobs.ts";
 
 const { config } = parseArgsOrExit({
-  name: "start",
+  name: "demo",
   summary: "short headless demo: a few SFT steps from scratch, then eval against the shipped checkpoint",
 }, ["max_steps=40", "learning_rate=2e-3", "eval_n=32", "save_steps=0", ...Deno.args]);
 
