@@ -109,12 +109,15 @@ export interface TrainerApi {
   /**
    * Chooses the backend, loads the tokenizer and image processor, builds or loads the model. For GRPO,
    * `checkpoint` is the starting policy (and the reference when beta > 0); `resume` continues a run.
+   * `dataFiles` holds config.dataset and its images by path (files picked in a browser); without it
+   * the data set is read through fetch.
    */
   init(
     config: RunConfig,
     assets: Assets,
     checkpoint?: CheckpointFiles,
     resume?: TrainState,
+    dataFiles?: ReadonlyMap<string, Blob>,
   ): Promise<InitInfo>;
   /** One SFT optimizer step (with its accumulated micro-batches); returns that step's metrics. */
   sftStep(): Promise<Metrics>;

@@ -7,6 +7,7 @@ import { css, html, LitElement } from "lit";
 import type { GroupLog } from "../../workers/api.ts";
 import { predictedBoxes, sampleFromId, signClass, tagSegments, truthBox } from "./group_view.ts";
 import { LabController } from "./lab_controller.ts";
+import { groupKey } from "./lab_data.ts";
 import type { LabStore } from "./lab_store.ts";
 import { SERIES_COLOURS } from "./lab_chart.ts";
 import "./sample_image.ts";
@@ -143,6 +144,9 @@ export class GroupBrowser extends LitElement {
     const config = this.store?.runConfig as { dataset?: string } | null | undefined;
     const sample = config?.dataset ? null : sampleFromId(g.prompt_id);
     const truth = sample && g.task === "grounding" ? truthBox(sample) : null;
+    // A data set's image is read from the files picked in the page (lab_data.ts), once decoded.
+    const image = sample?.image ??
+      (config?.dataset ? this.store?.data.groupImages.get(groupKey(g)) : undefined);
     const boxes = g.task === "grounding"
       ? g.completions.flatMap((c, i) =>
         predictedBoxes(c.text).map((box) => ({ box, colour: SERIES_COLOURS[i % SERIES_COLOURS.length] }))
@@ -151,8 +155,10 @@ export class GroupBrowser extends LitElement {
     return html`
       <section class="group" data-prompt=${g.prompt_id}>
         <div class="prompt">
-              ${sample
-                ? html`<sample-image .image=${sample.image} .truth=${truth} .boxes=${boxes}></sample-image>`
+              ${typeof image === "object"
+                ? html`<sample-image .image=${image} .truth=${truth} .boxes=${boxes}></sample-image>`
+                : typeof image === "string"
+                ? html`<p class="empty">${image}</p>`
                 : ""}
               <p><b>Q:</b> ${g.prompt}</p>
               <p><b>Ground truth:</b> ${g.solution}</p>

@@ -9,6 +9,7 @@
  *   grpoLab.reports();  // [{ step, rewardWeights }]: the weights the worker used, per step
  *   grpoLab.groups();   // the latest step's groups: prompt, solution, completions with rewards
  *   grpoLab.saved();    // checkpoints kept in this browser (every save_steps and at the end of a run)
+ *   grpoLab.dataCheck(); // the picked data set's check: { state, lines, problems, valid, total }
  */
 import type { RunConfig } from "../../core/config/fields.ts";
 import type { GroupLog, Metrics } from "../../workers/api.ts";
@@ -48,6 +49,18 @@ export interface GrpoLabApi {
   errors(): LabError[];
   /** Lines the lab said (backend choice, reward notes, saves). */
   notes(): string[];
+  /**
+   * The picked data set's check: state "none" | "checking" | "checked" | "failed"; when checked, the
+   * lines `deno task data check` prints, the problem count, valid and total samples; when failed, why.
+   */
+  dataCheck(): {
+    state: string;
+    lines: string[];
+    problems: number;
+    valid: number;
+    total: number;
+    message: string;
+  };
 }
 
 export function labApi(store: LabStore, ready: Promise<void>): GrpoLabApi {
@@ -109,5 +122,17 @@ export function labApi(store: LabStore, ready: Promise<void>): GrpoLabApi {
     saving: () => store.saving,
     errors: () => store.errors,
     notes: () => store.notes,
+    dataCheck: () => {
+      const c = store.data.check;
+      const report = c.state === "checked" ? c.checked.report : null;
+      return {
+        state: c.state,
+        lines: c.state === "checked" ? c.checked.lines : [],
+        problems: report?.problems.length ?? 0,
+        valid: report?.valid.length ?? 0,
+        total: report?.total ?? 0,
+        message: c.state === "failed" ? c.message : "",
+      };
+    },
   };
 }

@@ -20,6 +20,9 @@ import { parseMetricsJsonl } from "./metrics_export.ts";
 import { type ComparedRun, STEP_TIME_KEY } from "./metrics_series.ts";
 import { deleteRun, listRuns, loadRun, type SavedRunInfo, savedRunName, saveRun } from "./saved_runs.ts";
 import { connectTrainer, pageAssets, type TrainerConnection } from "./trainer_connection.ts";
+import { LabData } from "./lab_data.ts";
+import { loadRewardSet } from "../../core/rewards/reward_set.ts";
+import { customRewardName, customRewardSettings } from "./custom_rewards.ts";
 
 export type RunStatus =
   | "loading"
@@ -93,7 +96,20 @@ export class LabStore extends EventTarget {
   notes: string[] = [];
   /** The step being computed (1-based), 0 when none. */
   inFlight = 0;
+  /** The data set picked in the page and its check (lab_data.ts). */
+  readonly data: LabData = new LabData({
+    config: () => this.config,
+    applySettings: (patch, source) => this.applySettings(patch, source),
+    vocabIds: async () => {
+      const files = this.checkpoint.files ?? await this.#shippedFiles();
+      return (JSON.parse(files.configJson) as { vocab_ids?: number[] }).vocab_ids;
+    },
+    publicBase: () => pageAssets().publicBase,
+    checkpointName: () => this.checkpoint.name,
+  }, () => this.#changed());
   #connection: TrainerConnection | null = null;
+  /** Custom reward modules added in the page: blob: URL -> the file's name. */
+  readonly #customFiles = new Map<string, string>();
   #shipped: CheckpointFiles | null = null;
   #loop: Promise<void> | null = null;
   #runCount = 0;
@@ -160,7 +176,10 @@ export class LabStore extends EventTarget {
 
   exportConfig(): string {
     const checkpoint = this.checkpoint.files ? this.checkpoint.name : SHIPPED_CHECKPOINT;
-    return exportConfig({ ...this.config, checkpoint });
+    // A blob: URL lives only in this page: the file's name is what `deno task train` can load.
+    const custom = Object.entries(this.config.custom_rewards as Record<string, string>)
+      .map(([name, url]) => [name, this.#customFiles.get(url) ?? url]);
+    return exportConfig({ ...this.config, checkpoint, custom_rewards: Object.fromEntries(custom) });
   }
 
   /** Turns one reward function on or off (its weight 1 when added). */
@@ -175,6 +194,37 @@ export class LabStore extends EventTarget {
       weights.splice(i, 1);
     }
     this.applySettings({ reward_funcs: funcs, reward_weights: weights });
+  }
+
+  /**
+   * A custom reward from a .js module on disk: loaded here first (so that a module without a default
+   * function is an error now, not at Start), then added as custom_rewards.NAME = a blob: URL.
+   */
+  async addCustomReward(file: File): Promise<boolean> {
+    try {
+      const name = customRewardName(file.name);
+      const url = URL.createObjectURL(new Blob([await file.text()], { type: "text/javascript" }));
+      try {
+        await loadRewardSet(
+          { reward_funcs: [name], reward_options: {}, custom_rewards: { [name]: url } },
+          new URL(document.baseURI),
+        );
+      } catch (e) {
+        URL.revokeObjectURL(url);
+        throw new Error(`${file.name}: ${e instanceof Error ? e.message : e}`);
+      }
+      const old = (this.config.custom_rewards as Record<string, string>)[name];
+      if (!this.applySettings(customRewardSettings(this.config, name, url), file.name)) return false;
+      this.#customFiles.set(url, file.name);
+      if (old?.startsWith("blob:") && old !== url) {
+        URL.revokeObjectURL(old);
+        this.#customFiles.delete(old);
+      }
+      return true;
+    } catch (e) {
+      this.#fail(e, "choose a .js module whose default export is (completion, sample) => number | null");
+      return false;
+    }
   }
 
   /** Sets reward i's weight; mid-run the worker uses it from the step after the one in flight. */
@@ -278,6 +328,11 @@ export class LabStore extends EventTarget {
   ): Promise<void> {
     if (this.running) return;
     await this.#loop; // a stopped run's last step finishing
+    const refusal = await this.data.refusal(config);
+    if (refusal) {
+      this.#fail(new Error(refusal), "fix the data set, tick skip_invalid, or clear it to train on a task");
+      return;
+    }
     if (this.records.length > 0 && this.runConfig) {
       const c = this.runConfig;
       const weights = c.reward_funcs.map((f, i) => `${f} ${c.reward_weights[i] ?? 1}`).join(", ");
@@ -299,7 +354,8 @@ export class LabStore extends EventTarget {
       this.runConfig = config;
       this.runCheckpoint = start;
       this.runName = runName;
-      this.info = await this.#connection.api.init(config, pageAssets(), checkpoint, resume);
+      const dataFiles = config.dataset ? this.data.files : undefined;
+      this.info = await this.#connection.api.init(config, pageAssets(), checkpoint, resume, dataFiles);
       this.notes = [this.info.backendNote, ...this.info.notes];
       this.status = "running";
       this.#changed();
@@ -408,6 +464,7 @@ export class LabStore extends EventTarget {
           rewardWeights: report.rewardWeights,
         }];
         this.notes = [...this.notes, ...report.said];
+        this.data.loadGroupImages(report.groups).catch((e) => this.#fail(e, "reload the page"));
       } catch (e) {
         this.inFlight = 0;
         const lost = /device.*lost|lost.*device/i.test(String(e));

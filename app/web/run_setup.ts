@@ -10,6 +10,7 @@ import { LabController } from "./lab_controller.ts";
 import type { LabStore } from "./lab_store.ts";
 import { download } from "./download.ts";
 import { PRESETS, presetWeights } from "./presets.ts";
+import "./data_picker.ts";
 
 /** The knobs the form shows, with their input step. */
 const KNOBS: readonly { key: keyof typeof FIELDS; step: string }[] = [
@@ -122,6 +123,13 @@ export class RunSetup extends LitElement {
     input.value = "";
   }
 
+  async #customReward(e: Event): Promise<void> {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = "";
+    if (file) await this.store?.addCustomReward(file);
+  }
+
   #export(): void {
     if (this.store) download("grpo-lab-config.json", this.store.exportConfig(), "application/json");
   }
@@ -164,6 +172,7 @@ export class RunSetup extends LitElement {
             : ""}
         </div>
       </fieldset>
+      <data-picker .store=${store}></data-picker>
       <fieldset>
         <legend>Rewards</legend>
         ${c.reward_funcs.map((name, i) =>
@@ -184,12 +193,16 @@ export class RunSetup extends LitElement {
           )}
         </div>
         <div class="rewards-list" ?inert=${locked}>
-          ${Object.keys(REWARDS).map((name) =>
+          ${[...Object.keys(REWARDS), ...Object.keys(c.custom_rewards)].map((name) =>
             html`<label><input type="checkbox" ?disabled=${locked} .checked=${c.reward_funcs.includes(name)}
               @change=${(e: Event) =>
               store.toggleReward(name, (e.target as HTMLInputElement).checked)}>${name}</label>`
           )}
         </div>
+        <label>add a custom reward (.js)
+          <input type="file" accept=".js,.mjs,text/javascript" aria-label="custom reward file"
+            ?disabled=${locked} @change=${this.#customReward}>
+        </label>
       </fieldset>
       <fieldset ?disabled=${locked}>
         <legend>Knobs</legend>

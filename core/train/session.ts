@@ -8,7 +8,7 @@ import type { RunConfig } from "../config/fields.ts";
 import { makeSample, splitSeed } from "../data/registry.ts";
 import type { Sample } from "../data/sample.ts";
 import { openRunDataset, type RunDataset } from "../data/datasets/run_data.ts";
-import { urlFiles } from "../data/datasets/files.ts";
+import { blobFiles, urlFiles } from "../data/datasets/files.ts";
 import { loadTextPipeline, type TextPipeline } from "../text/pipeline.ts";
 import { taskVocabulary } from "../text/vocabulary.ts";
 import { configFromJson, tiny } from "../../models/qwen2_vl/configs.ts";
@@ -104,6 +104,7 @@ export class TrainerSession implements TrainerApi {
     assets: Assets,
     checkpoint?: CheckpointFiles,
     resume?: TrainState,
+    dataFiles?: ReadonlyMap<string, Blob>,
   ): Promise<InitInfo> {
     this.#disposeModels();
     // Unknown names, bad options and unloadable custom modules fail here, before any model is built.
@@ -142,7 +143,12 @@ export class TrainerSession implements TrainerApi {
       notes.push(`beta = ${config.beta}: a frozen copy of the starting policy is the KL reference`);
     }
     const data = config.dataset
-      ? await openRunDataset(config, text, urlFiles(this.#rewardBase), model.config.vocab_ids)
+      ? await openRunDataset(
+        config,
+        text,
+        dataFiles ? blobFiles(dataFiles) : urlFiles(this.#rewardBase),
+        model.config.vocab_ids,
+      )
       : undefined;
     if (data) notes.push(...data.notes);
     const variables = model.trainableVariables({ freezeVision: config.freeze_vision_modules });
