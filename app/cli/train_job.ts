@@ -4,7 +4,7 @@
  * and at the end (run_folder.ts), resumable with --resume.
  */
 import type { RunConfig } from "../../core/config/mod.ts";
-import type { Metrics } from "../../workers/api.ts";
+import type { Metrics, TrainProgress } from "../../workers/api.ts";
 import { MetricsWriter } from "./metrics_writer.ts";
 import { Progress } from "./progress.ts";
 import {
@@ -44,6 +44,15 @@ export async function runTrain(config: RunConfig, options: TrainOptions = {}): P
   if (startStep >= config.max_steps) {
     throw new Error(
       `the run is at step ${startStep} already; raise max_steps (${config.max_steps}) to go on`,
+    );
+  }
+  const saved = resume ? (JSON.parse(resume.progressJson) as TrainProgress).config : undefined;
+  if (saved && saved.max_steps !== config.max_steps && config.lr_scheduler_type !== "constant") {
+    // The schedule decays to 0 at max_steps: stretching it changes every later step's learning rate.
+    console.error(
+      `resume: max_steps ${saved.max_steps} -> ${config.max_steps} with lr_scheduler_type=` +
+        `${config.lr_scheduler_type}: the learning rate from step ${startStep + 1} on follows the ` +
+        `stretched schedule, so the run will not replay a straight ${config.max_steps}-step run`,
     );
   }
   const trainer = startTrainer();

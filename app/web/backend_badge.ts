@@ -2,20 +2,11 @@
  * <backend-badge>: which backend and adapter the lab runs on, said plainly: a software adapter
  * (SwiftShader, llvmpipe) or no WebGPU at all means the numbers say nothing about GPU speed.
  */
-import { css, html, LitElement } from "lit";
-import { LabController } from "./lab_controller.ts";
-import type { LabStore } from "./lab_store.ts";
+import { css, html } from "lit";
+import { StoreElement } from "./store_element.ts";
 import { backendSummary } from "./backend_text.ts";
 
-export class BackendBadge extends LitElement {
-  static override properties = { store: { attribute: false } };
-  declare store: LabStore | undefined;
-
-  constructor() {
-    super();
-    new LabController(this);
-  }
-
+export class BackendBadge extends StoreElement {
   static override styles = css`
     :host {
       display: block;

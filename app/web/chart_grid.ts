@@ -1,19 +1,10 @@
 /** <chart-grid>: the run's charts, live, from the store's step records. */
-import { css, html, LitElement } from "lit";
-import { LabController } from "./lab_controller.ts";
-import type { LabStore } from "./lab_store.ts";
+import { css, html } from "lit";
+import { StoreElement } from "./store_element.ts";
 import { chartData, chartSpecs } from "./metrics_series.ts";
 import "./lab_chart.ts";
 
-export class ChartGrid extends LitElement {
-  static override properties = { store: { attribute: false } };
-  declare store: LabStore | undefined;
-
-  constructor() {
-    super();
-    new LabController(this);
-  }
-
+export class ChartGrid extends StoreElement {
   static override styles = css`
     :host {
       display: block;

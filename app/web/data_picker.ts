@@ -4,19 +4,10 @@
  * and shows that report (counts, image sizes, token lengths, every problem with its line) before Start;
  * Start refuses a data set with problems unless skip_invalid is ticked.
  */
-import { css, html, LitElement } from "lit";
-import { LabController } from "./lab_controller.ts";
-import type { LabStore } from "./lab_store.ts";
+import { css, html } from "lit";
+import { StoreElement } from "./store_element.ts";
 
-export class DataPicker extends LitElement {
-  static override properties = { store: { attribute: false } };
-  declare store: LabStore | undefined;
-
-  constructor() {
-    super();
-    new LabController(this);
-  }
-
+export class DataPicker extends StoreElement {
   static override styles = css`
     :host {
       display: block;

@@ -1,18 +1,9 @@
 /** <diagnostics-panel>: the run's warnings (diagnostics.ts), each with its evidence and what to try. */
-import { css, html, LitElement } from "lit";
+import { css, html } from "lit";
+import { StoreElement } from "./store_element.ts";
 import { diagnose } from "./diagnostics.ts";
-import { LabController } from "./lab_controller.ts";
-import type { LabStore } from "./lab_store.ts";
 
-export class DiagnosticsPanel extends LitElement {
-  static override properties = { store: { attribute: false } };
-  declare store: LabStore | undefined;
-
-  constructor() {
-    super();
-    new LabController(this);
-  }
-
+export class DiagnosticsPanel extends StoreElement {
   static override styles = css`
     :host {
       display: block;

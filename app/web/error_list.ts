@@ -1,17 +1,8 @@
 /** <error-list>: every error the lab hit, with what to do, in the page (not only in the console). */
-import { css, html, LitElement } from "lit";
-import { LabController } from "./lab_controller.ts";
-import type { LabStore } from "./lab_store.ts";
+import { css, html } from "lit";
+import { StoreElement } from "./store_element.ts";
 
-export class ErrorList extends LitElement {
-  static override properties = { store: { attribute: false } };
-  declare store: LabStore | undefined;
-
-  constructor() {
-    super();
-    new LabController(this);
-  }
-
+export class ErrorList extends StoreElement {
   static override styles = css`
     :host {
       display: block;

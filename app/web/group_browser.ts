@@ -3,20 +3,19 @@
  * question and ground truth beside its G completions, each with its per-function rewards, total and
  * advantage (coloured by sign), the special tags highlighted, predicted boxes drawn for grounding.
  */
-import { css, html, LitElement } from "lit";
+import { css, html } from "lit";
+import { StoreElement } from "./store_element.ts";
 import type { GroupLog } from "../../workers/api.ts";
 import { predictedBoxes, sampleFromId, signClass, tagSegments, truthBox } from "./group_view.ts";
 import { LabController } from "./lab_controller.ts";
 import { groupKey } from "./lab_data.ts";
-import type { LabStore } from "./lab_store.ts";
 import { SERIES_COLOURS } from "./lab_chart.ts";
 import "./sample_image.ts";
 
 const fmt = (v: number | null) => (v === null || !Number.isFinite(v) ? "–" : v.toFixed(2));
 
-export class GroupBrowser extends LitElement {
-  static override properties = { store: { attribute: false }, picked: { state: true } };
-  declare store: LabStore | undefined;
+export class GroupBrowser extends StoreElement {
+  static override properties = { ...StoreElement.properties, picked: { state: true } };
   /** The step shown; 0 = follow the latest. */
   declare picked: number;
 

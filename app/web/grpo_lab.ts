@@ -1,7 +1,6 @@
 /** <grpo-lab>: the page: header with the backend line, settings at the side, controls, charts, groups. */
-import { css, html, LitElement } from "lit";
-import { LabController } from "./lab_controller.ts";
-import type { LabStore } from "./lab_store.ts";
+import { css, html } from "lit";
+import { StoreElement } from "./store_element.ts";
 import "./backend_badge.ts";
 import "./chart_grid.ts";
 import "./diagnostics_panel.ts";
@@ -11,15 +10,7 @@ import "./run_controls.ts";
 import "./run_files.ts";
 import "./run_setup.ts";
 
-export class GrpoLab extends LitElement {
-  static override properties = { store: { attribute: false } };
-  declare store: LabStore | undefined;
-
-  constructor() {
-    super();
-    new LabController(this);
-  }
-
+export class GrpoLab extends StoreElement {
   static override styles = css`
     :host {
       display: block;

@@ -1,17 +1,8 @@
 /** <run-controls>: Start, Pause, Resume, Stop, Reset, and where the run is. */
-import { css, html, LitElement } from "lit";
-import { LabController } from "./lab_controller.ts";
-import type { LabStore } from "./lab_store.ts";
+import { css, html } from "lit";
+import { StoreElement } from "./store_element.ts";
 
-export class RunControls extends LitElement {
-  static override properties = { store: { attribute: false } };
-  declare store: LabStore | undefined;
-
-  constructor() {
-    super();
-    new LabController(this);
-  }
-
+export class RunControls extends StoreElement {
   static override styles = css`
     :host {
       display: flex;

@@ -2,21 +2,12 @@
  * <run-files>: keeping work: save the run in this browser (OPFS, survives a reload) and continue a saved
  * one, download the policy as .safetensors, export the metrics as JSONL or CSV.
  */
-import { css, html, LitElement } from "lit";
+import { css, html } from "lit";
+import { StoreElement } from "./store_element.ts";
 import { download } from "./download.ts";
-import { LabController } from "./lab_controller.ts";
-import type { LabStore } from "./lab_store.ts";
 import { metricsCsv, metricsJsonl } from "./metrics_export.ts";
 
-export class RunFiles extends LitElement {
-  static override properties = { store: { attribute: false } };
-  declare store: LabStore | undefined;
-
-  constructor() {
-    super();
-    new LabController(this);
-  }
-
+export class RunFiles extends StoreElement {
   static override styles = css`
     :host {
       display: block;

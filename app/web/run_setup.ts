@@ -3,11 +3,10 @@
  * (live during a run), presets, the main knobs, and the config file (import/export, the JSON that
  * `deno task train --config` reads). Settings other than weights are locked while a run is going.
  */
-import { css, html, LitElement } from "lit";
+import { css, html } from "lit";
+import { StoreElement } from "./store_element.ts";
 import { FIELDS } from "../../core/config/fields.ts";
 import { REWARDS } from "../../core/rewards/registry.ts";
-import { LabController } from "./lab_controller.ts";
-import type { LabStore } from "./lab_store.ts";
 import { download } from "./download.ts";
 import { PRESETS, presetWeights } from "./presets.ts";
 import "./data_picker.ts";
@@ -26,15 +25,7 @@ const KNOBS: readonly { key: keyof typeof FIELDS; step: string }[] = [
   { key: "image_size", step: "28" },
 ];
 
-export class RunSetup extends LitElement {
-  static override properties = { store: { attribute: false } };
-  declare store: LabStore | undefined;
-
-  constructor() {
-    super();
-    new LabController(this);
-  }
-
+export class RunSetup extends StoreElement {
   static override styles = css`
     :host {
       display: block;

@@ -28,6 +28,10 @@ const TINY = {
   max_completion_length: 24,
   beta: 0.04,
   max_steps: 2,
+  // A run continued with a higher max_steps must replay the straight run: a schedule that decays to 0
+  // at max_steps (the default run's cosine) would differ between the two, so keep the rate constant.
+  lr_scheduler_type: "constant",
+  num_iterations: 1,
 };
 
 const CHARTS = ["reward", "rewards", "kl", "loss", "length", "clip", "time"];

@@ -27,6 +27,9 @@ const SMALL = [
   "image_size=56",
   "save_steps=2",
   "logging_steps=1",
+  // Runs here are extended with --resume and a higher max_steps; the default run's cosine schedule
+  // would stretch with it (said, and tested below), so these keep the rate constant.
+  "lr_scheduler_type=constant",
   "--backend",
   "wasm",
 ];
@@ -67,6 +70,21 @@ Deno.test("deno task train: 3 steps straight equal 2 steps then --resume to 3, s
   assert(resumed.stderr.includes("resuming"), resumed.stderr);
   const b = await readJsonl(`${dir}/b/metrics.jsonl`);
   assertEquals(b.map(untimed), a.map(untimed));
+});
+
+Deno.test("deno task train --resume with a higher max_steps says that a cosine schedule is stretched", async () => {
+  const dir = await Deno.makeTempDir();
+  const first = await train([...SMALL, "lr_scheduler_type=cosine", "max_steps=1", "--out", dir]);
+  assertEquals(first.code, 0, first.stderr);
+  const resumed = await train(["--resume", dir, "max_steps=2"]);
+  assertEquals(resumed.code, 0, resumed.stderr);
+  assert(
+    resumed.stderr.includes(
+      "resume: max_steps 1 -> 2 with lr_scheduler_type=cosine: the learning rate from step 2 on follows " +
+        "the stretched schedule, so the run will not replay a straight 2-step run",
+    ),
+    resumed.stderr,
+  );
 });
 
 Deno.test("deno task train rejects an unknown reward with the known ones, exit 1", async () => {
