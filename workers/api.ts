@@ -130,6 +130,12 @@ export interface TrainerApi {
   /** Generates for n held-out samples and scores them; onProgress(done, total) after each batch. */
   evaluate(options: EvalOptions, onProgress?: (done: number, total: number) => void): Promise<EvalReport>;
   saveCheckpoint(): Promise<CheckpointFiles>;
+  /**
+   * For tests and to try the recovery: destroys the webgpu backend's GPU device, a real loss (the next
+   * GPU work fails with "the GPU device was lost (destroyed: ...)"). Resolves with the loss's reason;
+   * rejects when the backend is not webgpu.
+   */
+  debugLoseDevice(): Promise<string>;
   /** Live tfjs tensors, to check for leaks. */
   numTensors(): Promise<number>;
   dispose(): Promise<void>;

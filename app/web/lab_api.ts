@@ -10,6 +10,7 @@
  *   grpoLab.groups();   // the latest step's groups: prompt, solution, completions with rewards
  *   grpoLab.saved();    // checkpoints kept in this browser (every save_steps and at the end of a run)
  *   grpoLab.dataCheck(); // the picked data set's check: { state, lines, problems, valid, total }
+ *   await grpoLab.debugLoseDevice(); // for tests: destroys the trainer's GPU device (a real loss)
  */
 import type { RunConfig } from "../../core/config/fields.ts";
 import type { GroupLog, Metrics } from "../../workers/api.ts";
@@ -47,6 +48,12 @@ export interface GrpoLabApi {
   /** True while a checkpoint is being written. */
   saving(): boolean;
   errors(): LabError[];
+  /**
+   * For tests and to try the recovery: destroys the trainer worker's GPUDevice (webgpu runs only), so
+   * that the step in flight fails as on a driver reset and the page offers to continue on wasm from the
+   * last checkpoint. Resolves with the loss's reason ("destroyed: ..."); rejects on wasm or with no run.
+   */
+  debugLoseDevice(): Promise<string>;
   /** Lines the lab said (backend choice, reward notes, saves). */
   notes(): string[];
   /**
@@ -121,6 +128,7 @@ export function labApi(store: LabStore, ready: Promise<void>): GrpoLabApi {
     saved: () => store.saved,
     saving: () => store.saving,
     errors: () => store.errors,
+    debugLoseDevice: () => store.debugLoseDevice(),
     notes: () => store.notes,
     dataCheck: () => {
       const c = store.data.check;

@@ -63,6 +63,15 @@ export interface CheckpointChoice {
 }
 
 const SHIPPED_DIR = "checkpoints/tiny-sft/";
+
+/** What the page says to do after the trainer's GPU device was lost. */
+export const DEVICE_LOST_ACTION = "continue on wasm (CPU) from the last checkpoint saved in this browser " +
+  "with the button; or press Reset, then Start, to try the GPU again in a new worker";
+
+/** Whether an error is the loss of the trainer's GPU device (core/device_loss.ts says so by name). */
+function isDeviceLoss(e: unknown): boolean {
+  return /device.*lost|lost.*device/i.test(String(e));
+}
 const MAX_PAST_RUNS = 5;
 
 export class LabStore extends EventTarget {
@@ -393,7 +402,8 @@ export class LabStore extends EventTarget {
       await this.refreshSaved();
       return name;
     } catch (e) {
-      this.#fail(e, "download the checkpoint instead (the browser's storage may be full or off)");
+      if (isDeviceLoss(e)) this.#fail(e, DEVICE_LOST_ACTION, this.#wasmOffer());
+      else this.#fail(e, "download the checkpoint instead (the browser's storage may be full or off)");
       return null;
     } finally {
       this.saving = false;
@@ -467,13 +477,8 @@ export class LabStore extends EventTarget {
         this.data.loadGroupImages(report.groups).catch((e) => this.#fail(e, "reload the page"));
       } catch (e) {
         this.inFlight = 0;
-        const lost = /device.*lost|lost.*device/i.test(String(e));
-        if (lost) {
-          this.#fail(
-            e,
-            "the GPU device was lost (a driver reset, or the GPU's memory ran out)",
-            this.#wasmOffer(),
-          );
+        if (isDeviceLoss(e)) {
+          this.#fail(e, DEVICE_LOST_ACTION, this.#wasmOffer());
         } else {
           this.#fail(e, "press Reset, then Start (backend wasm if this repeats)");
         }
@@ -506,6 +511,15 @@ export class LabStore extends EventTarget {
         else if (this.applySettings({ backend: "wasm" })) await this.start();
       },
     };
+  }
+
+  /**
+   * For tests and to try the recovery: destroys the trainer's GPU device (a real loss, see
+   * TrainerApi.debugLoseDevice); the step in flight, or the next one, then fails as on a driver reset.
+   */
+  async debugLoseDevice(): Promise<string> {
+    if (!this.#connection || !this.info) throw new Error("debugLoseDevice(): start a run on webgpu first");
+    return await this.#connection.api.debugLoseDevice();
   }
 
   pause(): void {

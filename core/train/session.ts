@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.ts";
+import { type DeviceWatch, duringGpuWork, loseDevice, watchDevice } from "../device_loss.ts";
 import type { RunConfig } from "../config/fields.ts";
 import { makeSample, splitSeed } from "../data/registry.ts";
 import type { Sample } from "../data/sample.ts";
@@ -88,6 +89,8 @@ export class TrainerSession implements TrainerApi {
   readonly #makeScorer: () => RewardScorer;
   readonly #rewardBase: URL;
   #scorer?: RewardScorer;
+  /** The webgpu device's loss, watched from init(); null on wasm and cpu. */
+  #device: DeviceWatch | null = null;
 
   constructor(options: TrainerSessionOptions = {}) {
     this.#makeScorer = options.makeScorer ?? (() => inThreadScorer(this.#rewardBase));
@@ -115,6 +118,7 @@ export class TrainerSession implements TrainerApi {
       wasmPaths: assets.wasmBase,
       log: () => {},
     });
+    this.#device = watchDevice();
     const text = await loadTextPipeline({ modelBase: new URL("models/", assets.publicBase) });
     const notes: string[] = [];
     const start = (): Qwen2VLModel => {
@@ -203,7 +207,7 @@ export class TrainerSession implements TrainerApi {
     this.#scorer ??= this.#makeScorer();
     // setRewardWeights() replaces the array, so a change during this step applies from the next one.
     const rewardWeights = s.rewardWeights;
-    const result = await grpoStep({
+    const step = grpoStep({
       config: s.config,
       text: s.text,
       model: s.model,
@@ -219,6 +223,7 @@ export class TrainerSession implements TrainerApi {
       taskOf: (i) => taskOf(s.config.task, i),
       sampleAt: s.data && ((i) => s.data!.sample("train", i)),
     }, s.step);
+    const result = await duringGpuWork(this.#device, `step ${s.step + 1}`, step);
     s.step++;
     const said = result.said.filter((line) => !s.said.has(line));
     for (const line of said) s.said.add(line);
@@ -239,7 +244,7 @@ export class TrainerSession implements TrainerApi {
 
   async saveTrainState(): Promise<TrainState> {
     const s = this.#state;
-    const moments = await s.optimizer.exportState();
+    const moments = await duringGpuWork(this.#device, "a save", s.optimizer.exportState());
     const progress: TrainProgress = {
       step: s.step,
       rngState: s.rng.state,
@@ -321,8 +326,16 @@ export class TrainerSession implements TrainerApi {
 
   async saveCheckpoint(): Promise<CheckpointFiles> {
     const s = this.#state;
-    const safetensors = await modelToSafetensors(s.model, { step: String(s.step) });
+    const safetensors = await duringGpuWork(
+      this.#device,
+      "a save",
+      modelToSafetensors(s.model, { step: String(s.step) }),
+    );
     return { configJson: JSON.stringify(s.model.config, null, 2), safetensors };
+  }
+
+  debugLoseDevice(): Promise<string> {
+    return loseDevice();
   }
 
   numTensors(): Promise<number> {
