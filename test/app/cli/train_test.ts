@@ -72,6 +72,23 @@ Deno.test("deno task train: 3 steps straight equal 2 steps then --resume to 3, s
   assertEquals(b.map(untimed), a.map(untimed));
 });
 
+Deno.test("deno task train --resume from a middle checkpoint replays the default's cosine schedule exactly", async () => {
+  // As after a crash at step 2 of 3: the default run's cosine decay and two updates per batch, max_steps
+  // unchanged, so the resumed steps must equal the straight run's.
+  const dir = await Deno.makeTempDir();
+  const cosine = SMALL.filter((a) => !a.startsWith("lr_scheduler_type"));
+  const straight = await train([...cosine, "max_steps=3", "--out", dir]);
+  assertEquals(straight.code, 0, straight.stderr);
+  const a = await readJsonl(`${dir}/metrics.jsonl`);
+  const resumed = await train(["--resume", `${dir}/checkpoint-2`]);
+  assertEquals(resumed.code, 0, resumed.stderr);
+  // Step 3's metric line and its 2 groups' sample lines.
+  assert(resumed.stderr.includes("dropped 3 logged lines after step 2"), resumed.stderr);
+  const b = await readJsonl(`${dir}/metrics.jsonl`);
+  assertEquals(b.map(untimed), a.map(untimed));
+  assert(a[1].learning_rate < a[0].learning_rate, "the rate decays");
+});
+
 Deno.test("deno task train --resume with a higher max_steps says that a cosine schedule is stretched", async () => {
   const dir = await Deno.makeTempDir();
   const first = await train([...SMALL, "lr_scheduler_type=cosine", "max_steps=1", "--out", dir]);
