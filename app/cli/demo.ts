@@ -4,7 +4,8 @@
  * the same held-out scenes. (npm start builds and serves the browser lab: app/cli/serve_web.ts.)
  */
 import { parseArgsOrExit } from "./args.ts";
-import { runCommand, runEval, runSft } from "./jobs.ts";
+import { runEvalReport } from "./eval_job.ts";
+import { runCommand, runSft } from "./jobs.ts";
 
 const { config } = parseArgsOrExit({
   name: "demo",
@@ -14,7 +15,7 @@ const { config } = parseArgsOrExit({
 await runCommand(async () => {
   const { checkpointDir } = await runSft(config);
   console.log("\nthe checkpoint just trained:");
-  await runEval({ ...config, out: `${config.out}/eval-new` }, checkpointDir);
+  await runEvalReport({ ...config, checkpoint: checkpointDir, out: `${config.out}/eval-new` });
   console.log("\nthe shipped checkpoint (public/checkpoints/tiny-sft), same scenes and seed:");
-  await runEval({ ...config, out: `${config.out}/eval-shipped` }, "");
+  await runEvalReport({ ...config, checkpoint: "", out: `${config.out}/eval-shipped` });
 });

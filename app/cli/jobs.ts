@@ -2,19 +2,10 @@
  * The long-running jobs behind the commands, each driving the trainer worker and writing its run folder.
  * The command files only parse arguments and call one of these.
  */
-import * as Comlink from "comlink";
 import type { RunConfig } from "../../core/config/mod.ts";
-import type { EvalReport } from "../../workers/api.ts";
-import { formatEvalTable } from "./eval_table.ts";
 import { MetricsWriter } from "./metrics_writer.ts";
 import { Progress } from "./progress.ts";
-import {
-  DENO_ASSETS,
-  readCheckpoint,
-  SHIPPED_CHECKPOINT,
-  startTrainer,
-  writeCheckpoint,
-} from "./trainer_client.ts";
+import { DENO_ASSETS, readCheckpoint, startTrainer, writeCheckpoint } from "./trainer_client.ts";
 
 export interface SftResult {
   losses: number[];
@@ -56,46 +47,6 @@ export async function runSft(config: RunConfig): Promise<SftResult> {
         `checkpoint ${checkpointDir}/`,
     );
     return { losses, checkpointDir };
-  } finally {
-    await trainer.close();
-  }
-}
-
-/**
- * Evaluates a checkpoint (default: the shipped one) on config.eval_n held-out samples of config.task;
- * prints the table, writes DIR/predictions.jsonl and DIR/metrics.jsonl.
- */
-export async function runEval(config: RunConfig, checkpointPath = config.checkpoint): Promise<EvalReport> {
-  const path = checkpointPath || SHIPPED_CHECKPOINT;
-  if (!checkpointPath) console.error(`no checkpoint given: evaluating the shipped one, ${path}`);
-  const trainer = startTrainer();
-  try {
-    const info = await trainer.api.init(config, DENO_ASSETS, await readCheckpoint(path));
-    console.error(info.backendNote);
-    const progress = new Progress({ total: config.eval_n, label: "eval" });
-    const report = await trainer.api.evaluate(
-      {
-        task: config.task,
-        n: config.eval_n,
-        seed: config.seed,
-        batchSize: config.per_device_train_batch_size,
-      },
-      Comlink.proxy((done: number) => progress.update(done)),
-    );
-    progress.finish();
-    await Deno.mkdir(config.out, { recursive: true });
-    const lines = report.predictions.map((p) => JSON.stringify(p)).join("\n");
-    await Deno.writeTextFile(`${config.out}/predictions.jsonl`, lines + "\n");
-    const record = {
-      checkpoint: path,
-      task: config.task,
-      temperature: config.temperature,
-      ...report.summary,
-    };
-    await Deno.writeTextFile(`${config.out}/metrics.jsonl`, JSON.stringify(record) + "\n");
-    console.log(formatEvalTable(report, path, config.temperature));
-    console.log(`predictions: ${config.out}/predictions.jsonl`);
-    return report;
   } finally {
     await trainer.close();
   }
