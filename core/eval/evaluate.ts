@@ -11,6 +11,22 @@ import type { EvalReport, Prediction } from "../../workers/api.ts";
 
 type Summary = EvalReport["summary"][string];
 
+/** One sample's prediction: its completion with format, accuracy and (box solutions) IoU. */
+export function predictionOf(sample: Sample, completion: string, truncated: boolean): Prediction {
+  const iou = iouReward(completion, sample);
+  return {
+    id: sample.id,
+    task: sample.task,
+    prompt: sample.prompt,
+    solution: sample.solution,
+    completion,
+    format: formatReward(completion),
+    accuracy: accuracyReward(completion, sample),
+    ...(iou === null ? {} : { iou }),
+    truncated,
+  };
+}
+
 /**
  * One completion per sample with the run's sampling settings, scored by format, accuracy and (for box
  * answers) IoU. Sampling is seeded by config.seed, so the same checkpoint and config give the same report.
@@ -44,18 +60,7 @@ export async function evaluateSamples(
     tokens += rollout.generatedTokens;
     batch.forEach((sample, i) => {
       const completion = text.decode(rollout.completionIds[i], { skipSpecialTokens: true });
-      const iou = iouReward(completion, sample);
-      predictions.push({
-        id: sample.id,
-        task: sample.task,
-        prompt: sample.prompt,
-        solution: sample.solution,
-        completion,
-        format: formatReward(completion),
-        accuracy: accuracyReward(completion, sample),
-        ...(iou === null ? {} : { iou }),
-        truncated: rollout.truncated[i],
-      });
+      predictions.push(predictionOf(sample, completion, rollout.truncated[i]));
     });
     onProgress?.(predictions.length, samples.length);
   }

@@ -12,9 +12,8 @@ import {
   scorePredictions,
   summariseScored,
 } from "../../../core/eval/report.ts";
+import { predictionOf } from "../../../core/eval/evaluate.ts";
 import { reportHtml } from "../../../core/eval/report_html.ts";
-import { accuracyReward } from "../../../core/rewards/accuracy.ts";
-import { formatReward } from "../../../core/rewards/format.ts";
 import { iouReward } from "../../../core/rewards/iou.ts";
 import { loadRewardSet } from "../../../core/rewards/reward_set.ts";
 import type { Prediction } from "../../../workers/api.ts";
@@ -25,21 +24,8 @@ const count = makeSample("count", 1_000_000, 0);
 const box = (s: Sample) => JSON.parse(s.solution) as number[];
 const shifted = (b: number[], d: number) => `[${b.map((x) => x + d).join(", ")}]`;
 
-/** A prediction as evaluateSamples makes it: format, accuracy and (box solutions) IoU of the completion. */
-function predict(sample: Sample, completion: string): Prediction {
-  const iou = iouReward(completion, sample);
-  return {
-    id: sample.id,
-    task: sample.task,
-    prompt: sample.prompt,
-    solution: sample.solution,
-    completion,
-    format: formatReward(completion),
-    accuracy: accuracyReward(completion, sample),
-    ...(iou === null ? {} : { iou }),
-    truncated: false,
-  };
-}
+/** A prediction as evaluateSamples makes it, for a completion that was not cut off. */
+const predict = (sample: Sample, completion: string): Prediction => predictionOf(sample, completion, false);
 
 const completions = [
   `<think>It is here.</think><answer>${grounding[0].solution}</answer>`, // exact: IoU 1
