@@ -4,7 +4,8 @@
  * merged over the defaults. The same spec resolves in the trainer, in the reward worker, in
  * `deno task score` and in `serve-rewards`, so a reward scores the same everywhere.
  */
-import { nearest } from "../config/parse.ts";
+import { bool, type Field, num, numList, str, strList } from "../config/field.ts";
+import { coerce, describeType, nearest } from "../config/parse.ts";
 import { REWARDS } from "./registry.ts";
 import type { RewardContext, RewardDefinition, RewardOptions, RewardSample, RewardValue } from "./types.ts";
 
@@ -64,45 +65,19 @@ export type CustomRewardFn = (completion: string, sample: RewardSample) =>
   | RewardValue
   | Promise<RewardValue>;
 
-const TRUE_WORDS = ["true", "1", "yes", "on"];
-const FALSE_WORDS = ["false", "0", "no", "off"];
-
-/** `raw` coerced to the type of `example` (strings from the command line included), or undefined. */
-function coerceLike(example: RewardOptions[string], raw: unknown): RewardOptions[string] | undefined {
-  const items = (v: unknown) =>
-    Array.isArray(v)
-      ? v
-      : typeof v === "string"
-      ? (v.trim() === "" ? [] : v.split(",").map((s) => s.trim()))
-      : [
-        undefined,
-      ];
-  const number = (v: unknown) =>
-    typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  if (typeof example === "number") {
-    const x = number(raw);
-    return Number.isFinite(x) ? x : undefined;
-  }
-  if (typeof example === "boolean") {
-    if (typeof raw === "boolean") return raw;
-    const word = typeof raw === "string" ? raw.toLowerCase() : "";
-    return TRUE_WORDS.includes(word) ? true : FALSE_WORDS.includes(word) ? false : undefined;
-  }
-  if (typeof example === "string") return typeof raw === "string" ? raw : undefined;
-  // A list: its element type is the default's first element's, strings for an empty default.
-  const numeric = example.length > 0 && typeof example[0] === "number";
-  const list = items(raw);
-  if (numeric) {
-    const xs = list.map(number);
-    return xs.every(Number.isFinite) ? xs : undefined;
-  }
-  return list.every((s) => typeof s === "string") ? list as string[] : undefined;
+/**
+ * The config field an option's default implies, so that options are coerced and described exactly as
+ * config keys are ("1e-3", "yes", "a,b" from the command line; a list's element type from its default's
+ * first element, strings for an empty default).
+ */
+function fieldLike(example: RewardOptions[string]): Field<unknown> {
+  if (typeof example === "number") return num(example, "");
+  if (typeof example === "boolean") return bool(example, "");
+  if (typeof example === "string") return str(example, "");
+  return example.length > 0 && typeof example[0] === "number"
+    ? numList(example as number[], "")
+    : strList(example as string[], "");
 }
-
-const describe = (v: RewardOptions[string]) =>
-  Array.isArray(v)
-    ? (v.length > 0 && typeof v[0] === "number" ? "a list of numbers" : "a list of strings")
-    : `a ${typeof v}`;
 
 /** The definition's defaults with `given` applied; an unknown key or a bad value names the key. */
 export function resolveOptions(
@@ -123,11 +98,10 @@ export function resolveOptions(
           (guess ? `. Did you mean "${guess}"?` : ""),
       );
     }
-    const value = coerceLike(definition.defaults[key], raw);
+    const field = fieldLike(definition.defaults[key]);
+    const value = coerce(field, raw) as RewardOptions[string] | undefined;
     if (value === undefined) {
-      throw new Error(
-        `bad value for "${path}": ${JSON.stringify(raw)} is not ${describe(definition.defaults[key])}`,
-      );
+      throw new Error(`bad value for "${path}": ${JSON.stringify(raw)} is not ${describeType(field)}`);
     }
     options[key] = value;
   }

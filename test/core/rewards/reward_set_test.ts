@@ -67,7 +67,7 @@ Deno.test("resolveOptions() names the key of an unknown option and of a bad valu
   );
   assertEquals(
     assertThrows(() => resolveOptions(TYPED, { xs: "1,x" })).message,
-    'bad value for "reward_options.typed.xs": "1,x" is not a list of numbers',
+    'bad value for "reward_options.typed.xs": "1,x" is not a list of numbers ("1,0.5" or a JSON array)',
   );
 });
 
