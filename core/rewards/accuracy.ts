@@ -3,9 +3,9 @@
  * IoU, a choice letter by the answered letter, a numbered list by set overlap, a number with a tolerance,
  * anything else by normalised exact match (which every shape also accepts).
  */
-import type { Sample } from "../data/sample.ts";
-import { extractAnswer, normaliseAnswer, parseBox, parseNumber } from "./answer.ts";
-import { boxIou } from "./iou.ts";
+import { extractAnswer, normaliseAnswer, parseNumber } from "./answer.ts";
+import { parseBoxes } from "./boxes.ts";
+import { iouReward, type IouSample } from "./iou.ts";
 import type { RewardDefinition } from "./types.ts";
 
 /** IoU at or above which a grounding answer counts as correct. */
@@ -23,15 +23,15 @@ export const ACCURACY_DEFAULTS: Readonly<AccuracyOptions> = {
  * 1 when the answer matches the solution, 0 when it does not or there is no <answer>; for a numbered-list
  * solution, the IoU of the answered items with the solution's. Range [0, 1].
  *
- * In order: a box solution "[x1, y1, x2, y2]" gives 1 when the answered box's IoU with it is at least
- * iou_threshold; otherwise 1 when the two normalise to the same text; a choice solution ("B", "(B)",
+ * In order: a box solution gives 1 when the iou reward (every box form it reads, the best pair) is at
+ * least iou_threshold; otherwise 1 when the two normalise to the same text; a choice solution ("B", "(B)",
  * "B. dog") gives 1 when the answer names the same letter (or, naming none, is the option's text); a list
  * solution ("(1) A (2) B") gives |S ∩ A| / |S ∪ A| of the normalised items; a number s gives 1 when the
  * answer is a number a with |a - s| <= numeric_tolerance · |s|.
  */
 export function accuracyReward(
   completion: string,
-  sample: Pick<Sample, "solution">,
+  sample: IouSample,
   options: Readonly<AccuracyOptions> = ACCURACY_DEFAULTS,
 ): number {
   const tolerance = checkNonNegative("numeric_tolerance", options.numeric_tolerance);
@@ -41,10 +41,9 @@ export function accuracyReward(
   // A data set's solution may itself be a tagged completion ("<think>..</think><answer>2</answer>"):
   // then its <answer> is the ground truth.
   const solution = extractAnswer(sample.solution) ?? sample.solution;
-  const truthBox = parseBox(solution);
-  if (truthBox) {
-    const box = parseBox(answer);
-    return box && boxIou(box, truthBox) >= threshold ? 1 : 0;
+  // A box solution is judged as the iou reward judges it, so that the two never disagree on a box form.
+  if (parseBoxes(solution, "pixels").length > 0) {
+    return (iouReward(completion, sample) ?? 0) >= threshold ? 1 : 0;
   }
   if (normaliseAnswer(answer) === normaliseAnswer(solution)) return 1;
   const choice = solutionChoice(solution);

@@ -72,11 +72,3 @@ export function parseNumber(text: string): number | null {
   const x = Number(word);
   return Number.isFinite(x) ? x : null;
 }
-
-/** A box [x1, y1, x2, y2] parsed from "[a, b, c, d]" anywhere in the text; null when none parses. */
-export function parseBox(text: string): [number, number, number, number] | null {
-  const m =
-    /\[\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\]/
-      .exec(text);
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])] : null;
-}

@@ -183,3 +183,16 @@ Deno.test("accuracy and outcome judge a tagged solution (a data set's whole gpt 
   const sample = { ...tagged, id: "d-0", task: "d", prompt: "?", reference: "", meta: {}, imageSize: null };
   assertEquals(outcome.fn("<answer>two</answer>", sample, {}, { sayOnce: () => {} }), 3);
 });
+
+Deno.test("accuracyReward() reads a box answer in any form the iou reward reads, and takes the best box", () => {
+  const box = { solution: "[10, 10, 50, 50]", imageSize: [100, 100] as [number, number] };
+  // <click>x, y, w, h</click> = [10, 10, 50, 50].
+  assertEquals(accuracyReward("<answer><click>10, 10, 40, 40</click></answer>", box), 1);
+  assertEquals(accuracyReward('<answer>{"bbox_2d": [10, 10, 50, 50]}</answer>', box), 1);
+  // Qwen's 0-1000 form on a 100 x 100 image: (100,100),(500,500) = [10, 10, 50, 50].
+  assertEquals(accuracyReward("<answer><|box_start|>(100,100),(500,500)<|box_end|></answer>", box), 1);
+  // A wrong box first, the right one second: the best pair counts, as in iou.
+  assertEquals(accuracyReward("<answer>[60, 60, 90, 90] [10, 10, 50, 50]</answer>", box), 1);
+  // IoU of [10, 10, 50, 50] with [30, 10, 70, 50]: 800 / 2400 = 1/3 < 0.5.
+  assertEquals(accuracyReward("<answer>[30, 10, 70, 50]</answer>", box), 0);
+});

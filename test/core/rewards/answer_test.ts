@@ -2,7 +2,6 @@ import { assertEquals } from "../../assert.ts";
 import {
   extractAnswer,
   normaliseAnswer,
-  parseBox,
   parseNumber,
   withoutEndToken,
 } from "../../../core/rewards/answer.ts";
@@ -58,12 +57,6 @@ Deno.test("parseNumber() reads one decimal or number word, else null", () => {
   for (const text of ["", "3 4", "NaN", "Infinity", "1e3", "9".repeat(400), "three cats", "0x10"]) {
     assertEquals(parseNumber(text), null, text.slice(0, 20));
   }
-});
-
-Deno.test("parseBox() reads the first [x1, y1, x2, y2]", () => {
-  assertEquals(parseBox("box: [1, 2.5, -3, 4] then [5, 6, 7, 8]"), [1, 2.5, -3, 4]);
-  assertEquals(parseBox("[1, 2, 3]"), null);
-  assertEquals(parseBox(""), null);
 });
 
 Deno.test("extractAnswer() and normaliseAnswer() stay in range on 10,000 adversarial characters", () => {
