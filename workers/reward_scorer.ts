@@ -1,6 +1,7 @@
 /** A RewardScorer backed by workers/reward.worker.ts, started from the trainer worker. */
 import * as Comlink from "comlink";
 import type { RewardScorer } from "../core/rewards/scorer.ts";
+import { crashAware } from "./crash_aware.ts";
 import type { RewardWorkerApi } from "./reward.worker.ts";
 
 /** How long close() waits after terminating the worker. */
@@ -8,12 +9,13 @@ const WORKER_SHUTDOWN_MS = 250;
 
 export function workerScorer(): RewardScorer {
   const worker = new Worker(new URL("./reward.worker.ts", import.meta.url), { type: "module" });
-  const api = Comlink.wrap<RewardWorkerApi>(worker);
+  // A reward worker that dies fails the step with its reason instead of leaving it waiting.
+  const { remote, api } = crashAware<RewardWorkerApi>(worker, "reward");
   return {
     where: "reward worker",
     score: (spec, completions, samples) => api.score(spec, completions, samples),
     close: async () => {
-      api[Comlink.releaseProxy]();
+      remote[Comlink.releaseProxy]();
       worker.terminate();
       // As in app/cli/trainer_client.ts: a process that exits right after terminate() can crash in
       // Deno 2.9's teardown; give the worker's thread a moment to shut down first.

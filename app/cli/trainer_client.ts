@@ -4,6 +4,7 @@
  */
 import * as Comlink from "comlink";
 import type { Assets, CheckpointFiles, TrainerApi } from "../../workers/api.ts";
+import { crashAware } from "../../workers/crash_aware.ts";
 
 /** public/ and the wasm binaries, as file: URLs next to this module (no working directory assumed). */
 export const DENO_ASSETS: Assets = {
@@ -30,22 +31,7 @@ export function startTrainer(
   workerUrl: URL = new URL("../../workers/trainer.worker.ts", import.meta.url),
 ): TrainerHandle {
   const worker = new Worker(workerUrl.href, { type: "module" });
-  const crashed = new Promise<never>((_, reject) => {
-    worker.addEventListener("error", (e) => {
-      e.preventDefault();
-      reject(new Error(`the trainer worker crashed: ${e.message}`));
-    });
-  });
-  crashed.catch(() => {}); // observed through the calls below
-  const remote = Comlink.wrap<TrainerApi>(worker);
-  const api = new Proxy(remote, {
-    get(target, prop) {
-      const member = Reflect.get(target, prop);
-      if (typeof prop === "symbol" || prop === "then") return member;
-      return (...args: unknown[]) =>
-        Promise.race([(member as (...a: unknown[]) => Promise<unknown>)(...args), crashed]);
-    },
-  });
+  const { remote, api, crashed } = crashAware<TrainerApi>(worker, "trainer");
   let closed = false;
   return {
     api,

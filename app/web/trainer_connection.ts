@@ -5,6 +5,7 @@
  */
 import * as Comlink from "comlink";
 import type { Assets, TrainerApi } from "../../workers/api.ts";
+import { crashAware } from "../../workers/crash_aware.ts";
 
 export interface TrainerConnection {
   api: Comlink.Remote<TrainerApi>;
@@ -20,26 +21,7 @@ export function pageAssets(baseUri = document.baseURI): Assets {
 
 export function connectTrainer(): TrainerConnection {
   const worker = new Worker(new URL("../../workers/trainer.worker.ts", import.meta.url), { type: "module" });
-  let fail: (e: Error) => void = () => {};
-  const crashed = new Promise<never>((_, reject) => (fail = reject));
-  crashed.catch(() => {}); // observed through the calls below and by the store
-  worker.addEventListener("error", (e) => {
-    e.preventDefault();
-    fail(new Error(`the trainer worker crashed: ${e.message || "it failed to load"}`));
-  });
-  worker.addEventListener(
-    "messageerror",
-    () => fail(new Error("the trainer worker sent a message that could not be read")),
-  );
-  const remote = Comlink.wrap<TrainerApi>(worker);
-  const api = new Proxy(remote, {
-    get(target, prop) {
-      const member = Reflect.get(target, prop);
-      if (typeof prop === "symbol" || prop === "then") return member;
-      return (...args: unknown[]) =>
-        Promise.race([(member as (...a: unknown[]) => Promise<unknown>)(...args), crashed]);
-    },
-  });
+  const { remote, api, crashed } = crashAware<TrainerApi>(worker, "trainer");
   return {
     api,
     crashed,

@@ -192,3 +192,22 @@ Deno.test("collectingContext() keeps each said line once", () => {
   ctx.sayOnce("a");
   assertEquals(ctx.said, ["a", "b"]);
 });
+
+Deno.test("a reward worker that dies fails the call with its reason instead of hanging", async () => {
+  // The module's reward throws outside any call, as a bug in a timer would: an uncaught error in the worker.
+  const { dir } = await moduleFolder({
+    "dies.js":
+      "export default () => { setTimeout(() => { throw new Error('boom in a timer'); }); return 1; };",
+  });
+  const scorer = workerScorer();
+  try {
+    const s = spec({ reward_funcs: ["dies"], custom_rewards: { dies: `${dir}/dies.js` } });
+    // The first call may answer before the timer fires; once it has fired, the worker is dead.
+    await scorer.score(s, ["x"], [sample]).catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await assertRejects(() => scorer.score(s, ["x"], [sample]), Error, "the reward worker crashed: ");
+  } finally {
+    await scorer.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
