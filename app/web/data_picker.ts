@@ -5,56 +5,39 @@
  * Start refuses a data set with problems unless skip_invalid is ticked.
  */
 import { css, html } from "lit";
+import { formStyles } from "./form_styles.ts";
 import { StoreElement } from "./store_element.ts";
 
 export class DataPicker extends StoreElement {
-  static override styles = css`
-    :host {
-      display: block;
-    }
-    fieldset {
-      border: 1px solid #e5e7eb;
-      border-radius: 6px;
-      margin: 0 0 10px;
-      padding: 8px 10px;
-      min-inline-size: 0;
-    }
-    legend {
-      font-weight: 600;
-      padding: 0 4px;
-    }
-    label {
-      display: flex;
-      justify-content: space-between;
-      align-items: center;
-      gap: 8px;
-      margin: 3px 0;
-    }
-    input[type="file"] {
-      max-width: 180px;
-    }
-    pre {
-      white-space: pre-wrap;
-      overflow-wrap: anywhere;
-      font-size: 11px;
-      margin: 6px 0 0;
-      max-height: 260px;
-      overflow: auto;
-    }
-    .ok {
-      color: #15803d;
-    }
-    .bad {
-      color: #b91c1c;
-    }
-    .hint {
-      color: #6b7280;
-      font-size: 12px;
-    }
-    button {
-      font: inherit;
-    }
-  `;
+  static override styles = [
+    formStyles,
+    css`
+      :host {
+        display: block;
+      }
+      pre {
+        white-space: pre-wrap;
+        overflow-wrap: anywhere;
+        font-size: 11px;
+        margin: 6px 0 0;
+        max-height: 260px;
+        overflow: auto;
+      }
+      .ok {
+        color: #15803d;
+      }
+      .bad {
+        color: #b91c1c;
+      }
+      .hint {
+        color: #6b7280;
+        font-size: 12px;
+      }
+      button {
+        font: inherit;
+      }
+    `,
+  ];
 
   async #file(e: Event): Promise<void> {
     const input = e.target as HTMLInputElement;

@@ -4,6 +4,7 @@
  * `deno task train --config` reads). Settings other than weights are locked while a run is going.
  */
 import { css, html } from "lit";
+import { formStyles } from "./form_styles.ts";
 import { StoreElement } from "./store_element.ts";
 import { FIELDS } from "../../core/config/fields.ts";
 import { REWARDS } from "../../core/rewards/registry.ts";
@@ -26,74 +27,55 @@ const KNOBS: readonly { key: keyof typeof FIELDS; step: string }[] = [
 ];
 
 export class RunSetup extends StoreElement {
-  static override styles = css`
-    :host {
-      display: block;
-      font-size: 13px;
-    }
-    fieldset {
-      border: 1px solid #e5e7eb;
-      border-radius: 6px;
-      margin: 0 0 10px;
-      padding: 8px 10px;
-      /* A fieldset is as wide as its widest content by default; the file inputs would widen the column. */
-      min-inline-size: 0;
-    }
-    input[type="file"] {
-      max-width: 180px;
-    }
-    legend {
-      font-weight: 600;
-      padding: 0 4px;
-    }
-    label {
-      display: flex;
-      justify-content: space-between;
-      align-items: center;
-      gap: 8px;
-      margin: 3px 0;
-    }
-    input[type="number"],
-    select {
-      width: 90px;
-      font: inherit;
-      box-sizing: border-box;
-    }
-    .reward {
-      display: grid;
-      grid-template-columns: 1fr 110px 38px;
-      align-items: center;
-      gap: 6px;
-    }
-    .reward output {
-      text-align: right;
-      font-variant-numeric: tabular-nums;
-    }
-    .rewards-list {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 2px 10px;
-      margin-top: 6px;
-    }
-    .rewards-list label {
-      justify-content: flex-start;
-      gap: 3px;
-      margin: 0;
-    }
-    .row {
-      display: flex;
-      gap: 6px;
-      flex-wrap: wrap;
-      margin-top: 6px;
-    }
-    button {
-      font: inherit;
-    }
-    .hint {
-      color: #6b7280;
-      font-size: 12px;
-    }
-  `;
+  static override styles = [
+    formStyles,
+    css`
+      :host {
+        display: block;
+        font-size: 13px;
+      }
+      input[type="number"],
+      select {
+        width: 90px;
+        font: inherit;
+        box-sizing: border-box;
+      }
+      .reward {
+        display: grid;
+        grid-template-columns: 1fr 110px 38px;
+        align-items: center;
+        gap: 6px;
+      }
+      .reward output {
+        text-align: right;
+        font-variant-numeric: tabular-nums;
+      }
+      .rewards-list {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 2px 10px;
+        margin-top: 6px;
+      }
+      .rewards-list label {
+        justify-content: flex-start;
+        gap: 3px;
+        margin: 0;
+      }
+      .row {
+        display: flex;
+        gap: 6px;
+        flex-wrap: wrap;
+        margin-top: 6px;
+      }
+      button {
+        font: inherit;
+      }
+      .hint {
+        color: #6b7280;
+        font-size: 12px;
+      }
+    `,
+  ];
 
   #number(key: string, e: Event): void {
     const raw = (e.target as HTMLInputElement).value;

@@ -104,12 +104,16 @@ export function summariseScored(
   return Object.fromEntries([...groups].map(([task, rs]) => [task, summaryOf(rs, names)]));
 }
 
-/** The summaries as a plain-text table: one row per task, one column per reward. */
-export function formatSummaryTable(summary: Record<string, ReportSummary>, names: readonly string[]): string {
-  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+/** The summary table's columns, for the text table here and the HTML report. */
+export function summaryHeader(names: readonly string[]): string[] {
+  return ["task", "n", "format rate", "accuracy", ...names, "reward", "mean IoU", "IoU@0.5"];
+}
+
+/** One task's row of the summary table, in summaryHeader()'s order. */
+export function summaryCells(task: string, s: ReportSummary, names: readonly string[]): string[] {
+  const pct = (x: number | undefined) => (x === undefined ? "-" : `${(100 * x).toFixed(1)} %`);
   const num = (x: number | null | undefined) => (x === null || x === undefined ? "-" : x.toFixed(3));
-  const header = ["task", "n", "format rate", "accuracy", ...names, "reward", "mean IoU", "IoU@0.5"];
-  const rows = Object.entries(summary).map(([task, s]) => [
+  return [
     task,
     String(s.n),
     pct(s.format_rate),
@@ -117,8 +121,14 @@ export function formatSummaryTable(summary: Record<string, ReportSummary>, names
     ...names.map((n) => num(s.rewards[n])),
     num(s.reward),
     num(s.mean_iou),
-    s.iou_at_50 === undefined ? "-" : pct(s.iou_at_50),
-  ]);
+    pct(s.iou_at_50),
+  ];
+}
+
+/** The summaries as a plain-text table: one row per task, one column per reward. */
+export function formatSummaryTable(summary: Record<string, ReportSummary>, names: readonly string[]): string {
+  const header = summaryHeader(names);
+  const rows = Object.entries(summary).map(([task, s]) => summaryCells(task, s, names));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");

@@ -9,7 +9,13 @@ import { encodePng } from "../data/png.ts";
 import type { Box, Sample } from "../data/sample.ts";
 import { extractAnswer } from "../rewards/answer.ts";
 import { type Coordinates, inPixels, parseBoxes } from "../rewards/boxes.ts";
-import type { CompareCounts, ReportSummary, ScoredPrediction } from "./report.ts";
+import {
+  type CompareCounts,
+  type ReportSummary,
+  type ScoredPrediction,
+  summaryCells,
+  summaryHeader,
+} from "./report.ts";
 
 /** Embedded images are at most this many pixels on their long side (boxes keep full-size coordinates). */
 const MAX_EMBED_SIDE = 320;
@@ -97,24 +103,11 @@ async function figure(sample: Sample, runs: readonly ReportRun[], i: number, coo
 }
 
 const num = (x: number | null | undefined) => (x === null || x === undefined ? "-" : x.toFixed(3));
-const pct = (x: number | undefined) => (x === undefined ? "-" : `${(100 * x).toFixed(1)} %`);
 
 function summaryTable(runs: readonly ReportRun[], names: readonly string[]): string {
-  const head = ["run", "task", "n", "format rate", "accuracy", ...names, "reward", "mean IoU", "IoU@0.5"];
+  const head = ["run", ...summaryHeader(names)];
   const body = runs.flatMap((run) =>
-    Object.entries(run.summary).map((
-      [task, s],
-    ) => [
-      run.label,
-      task,
-      String(s.n),
-      pct(s.format_rate),
-      pct(s.accuracy),
-      ...names.map((n) => num(s.rewards[n])),
-      num(s.reward),
-      num(s.mean_iou),
-      pct(s.iou_at_50),
-    ])
+    Object.entries(run.summary).map(([task, s]) => [run.label, ...summaryCells(task, s, names)])
   );
   const cells = (tag: string, row: string[]) =>
     `<tr>${row.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join("")}</tr>`;
