@@ -266,6 +266,10 @@ export class TrainerSession implements TrainerApi {
   }
 
   async sftStep(): Promise<Metrics> {
+    return await duringGpuWork(this.#device, `SFT step ${this.#state.step + 1}`, this.#sftStep());
+  }
+
+  async #sftStep(): Promise<Metrics> {
     const s = this.#state;
     const { config } = s;
     const t0 = performance.now();
@@ -312,6 +316,13 @@ export class TrainerSession implements TrainerApi {
   }
 
   async evaluate(
+    options: EvalOptions,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<EvalReport> {
+    return await duringGpuWork(this.#device, "evaluation", this.#evaluate(options, onProgress));
+  }
+
+  async #evaluate(
     options: EvalOptions,
     onProgress?: (done: number, total: number) => void,
   ): Promise<EvalReport> {
