@@ -86,11 +86,16 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
     throw new Error("safetensors: header is not a JSON object");
   }
   const dataLen = bytes.length - dataStart;
+  const duplicate = duplicateTopLevelKey(new TextDecoder().decode(bytes.subarray(8, dataStart)));
+  if (duplicate !== undefined) {
+    throw new Error(`safetensors: tensor ${duplicate} is named twice in the header`);
+  }
   const tensors = new Map<string, SafeTensor>();
+  const spans: { name: string; begin: number; end: number }[] = [];
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header)) {
     if (name === "__metadata__") {
-      metadata = entry as Record<string, string>;
+      metadata = checkedMetadata(entry);
       continue;
     }
     const { dtype, shape, data_offsets } = entry as { dtype: unknown; shape: unknown; data_offsets: unknown };
@@ -116,12 +121,78 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
     if (end > dataLen) {
       throw new Error(`safetensors: ${name} ends at byte ${end} but the data has ${dataLen} (truncated)`);
     }
+    spans.push({ name, begin, end });
     tensors.set(name, {
       shape: shape as number[],
       data: decode(bytes.subarray(dataStart + begin, dataStart + end), dtype, n),
     });
   }
+  checkSpans(spans, dataLen);
   return { tensors, metadata };
+}
+
+/**
+ * The specification's layout rule: the tensors' byte ranges, sorted, follow each other with no gap and
+ * no overlap and cover the data exactly. Overlapping ranges would load one tensor's bytes as another's.
+ */
+function checkSpans(spans: { name: string; begin: number; end: number }[], dataLen: number): void {
+  const sorted = [...spans].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  for (const s of sorted) {
+    if (s.begin < at) {
+      throw new Error(`safetensors: ${s.name} offsets [${s.begin}, ${s.end}] overlap the tensor before it`);
+    }
+    if (s.begin > at) {
+      throw new Error(`safetensors: bytes [${at}, ${s.begin}) before ${s.name} belong to no tensor`);
+    }
+    at = s.end;
+  }
+  if (at !== dataLen) {
+    throw new Error(`safetensors: the tensors cover ${at} bytes but the data holds ${dataLen}`);
+  }
+}
+
+/** `__metadata__` must map strings to strings. */
+function checkedMetadata(entry: unknown): Record<string, string> {
+  if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+    throw new Error("safetensors: __metadata__ is not an object of strings");
+  }
+  for (const [key, value] of Object.entries(entry)) {
+    if (typeof value !== "string") {
+      throw new Error(`safetensors: __metadata__.${key} is ${JSON.stringify(value)}, not a string`);
+    }
+  }
+  return entry as Record<string, string>;
+}
+
+/**
+ * A key that appears twice at the top level of a JSON object text, or undefined. JSON.parse keeps the
+ * last copy silently; this scan (strings and nesting depth only, the text is already known to parse)
+ * finds the duplicate.
+ */
+function duplicateTopLevelKey(json: string): string | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (json[j] !== '"') j += json[j] === "\\" ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        const key = JSON.parse(json.slice(i, j + 1)) as string;
+        if (seen.has(key)) return key;
+        seen.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === "{" || c === "[") {
+      depth++;
+      if (depth === 1) expectKey = true;
+    } else if (c === "}" || c === "]") depth--;
+    else if (c === "," && depth === 1) expectKey = true;
+  }
+  return undefined;
 }
 
 /** Little-endian raw values -> Float32Array. */

@@ -20,6 +20,8 @@ export interface Assets {
 export interface CheckpointFiles {
   configJson: string;
   safetensors: Uint8Array;
+  /** The files' paths, for the worker's error messages; absent: "checkpoint config.json" and so on. */
+  source?: { configJson: string; safetensors: string };
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   parseConfig,
   type RunConfig,
 } from "../../core/config/mod.ts";
+import { firstDuplicateKey, withoutBom } from "../../core/config/json_keys.ts";
 
 /** A value flag: `--n 200` or `--n=200` sets config key `key`. */
 export interface FlagSpec {
@@ -29,6 +30,8 @@ export interface CommandSpec {
   summary: string;
   /** Flags beyond the shared ones, e.g. {"--n": {key: "eval_n"}}. */
   flags?: Readonly<Record<string, FlagSpec>>;
+  /** Flags without a value, each with its --help line, e.g. {"--overwrite": "replace ..."}. */
+  switches?: Readonly<Record<string, string>>;
 }
 
 export interface ArgsIo {
@@ -40,7 +43,7 @@ export interface ArgsIo {
 
 export type ParsedArgs =
   | { kind: "help"; text: string }
-  | { kind: "run"; config: RunConfig; notes: string[]; configFiles: string[] };
+  | { kind: "run"; config: RunConfig; notes: string[]; configFiles: string[]; switches: Set<string> };
 
 const SHARED_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "--out": { key: "out" },
@@ -68,11 +71,14 @@ export function jsonErrorLocation(
   return { line: before.length, column: before[before.length - 1].length + 1 };
 }
 
-/** Reads and parses one --config file into a layer; every failure names the file. */
+/**
+ * Reads and parses one --config file into a layer; every failure names the file. A leading byte-order
+ * mark is skipped (as in JSONL data); a key given twice is an error, since JSON.parse would keep the last.
+ */
 function readConfigFile(path: string, io: ArgsIo): ConfigLayer {
   let text: string;
   try {
-    text = io.readTextFile(path);
+    text = withoutBom(io.readTextFile(path));
   } catch (e) {
     throw new ConfigError(`cannot read config file ${path}: ${e instanceof Error ? e.message : e}`);
   }
@@ -89,8 +95,20 @@ function readConfigFile(path: string, io: ArgsIo): ConfigLayer {
   if (values === null || typeof values !== "object" || Array.isArray(values)) {
     throw new ConfigError(`config file ${path} must hold a JSON object of key: value pairs`, undefined, path);
   }
+  const twice = firstDuplicateKey(text);
+  if (twice !== undefined) {
+    throw new ConfigError(
+      `config file ${path}:${twice.line}: "${twice.path}" is given twice (lines ${twice.firstLine} and ` +
+        `${twice.line}); JSON would keep only the last value, so give it once`,
+      twice.path,
+      path,
+    );
+  }
   return { source: path, values: values as Record<string, unknown> };
 }
+
+/** "--out", "-h": an argument that is a flag, so never the value of the flag before it ("-1" may be). */
+const looksLikeFlag = (arg: string) => arg.startsWith("--") || arg === "-h";
 
 /** --help text: usage, the command's flags, then every config key. */
 export function helpText(spec: CommandSpec): string {
@@ -107,6 +125,7 @@ export function helpText(spec: CommandSpec): string {
     "flags:",
     `  ${"--config FILE.json".padEnd(22)} read settings from a JSON object (may repeat)`,
     ...flagLines,
+    ...Object.entries(spec.switches ?? {}).map(([flag, doc]) => `  ${flag.padEnd(22)} ${doc}`),
     `  ${"--help".padEnd(22)} show this text`,
     "",
     "config keys (key=value):",
@@ -119,6 +138,7 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec, io: ArgsIo
   const flags: Record<string, FlagSpec> = { ...SHARED_FLAGS, ...spec.flags };
   const configFiles: string[] = [];
   const commandLine: Record<string, unknown> = {};
+  const switches = new Set<string>();
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -126,17 +146,28 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec, io: ArgsIo
     if (arg.startsWith("-")) {
       const eq = arg.indexOf("=");
       const flag = eq < 0 ? arg : arg.slice(0, eq);
+      if (spec.switches && Object.hasOwn(spec.switches, flag)) {
+        if (eq >= 0) throw new ConfigError(`flag ${flag} takes no value`);
+        switches.add(flag);
+        continue;
+      }
       const known = flag === "--config" || Object.hasOwn(flags, flag);
       if (!known) {
-        const hint = nearest(flag, ["--config", "--help", ...Object.keys(flags)]);
+        const names = ["--config", "--help", ...Object.keys(flags), ...Object.keys(spec.switches ?? {})];
+        const hint = nearest(flag, names);
         throw new ConfigError(
           `unknown flag ${flag}${hint ? `. Did you mean ${hint}?` : ""} (--help lists the flags)`,
         );
       }
       let value: string;
       if (eq >= 0) value = arg.slice(eq + 1);
-      else if (i + 1 < argv.length) value = argv[++i];
-      else throw new ConfigError(`flag ${flag} needs a value`);
+      else if (i + 1 < argv.length && !looksLikeFlag(argv[i + 1])) value = argv[++i];
+      else if (i + 1 < argv.length) {
+        throw new ConfigError(
+          `flag ${flag} needs a value, but the next argument is the flag ${argv[i + 1]} ` +
+            `(write ${flag} VALUE, or ${flag}=VALUE for a value that starts with --)`,
+        );
+      } else throw new ConfigError(`flag ${flag} needs a value`);
       if (flag === "--config") configFiles.push(value);
       else {
         // Re-inserted so that the order of the command line decides when a key is given twice.
@@ -158,7 +189,7 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec, io: ArgsIo
     { source: "command line", values: commandLine },
   ];
   const { config, notes } = parseConfig(layers);
-  return { kind: "run", config, notes, configFiles };
+  return { kind: "run", config, notes, configFiles, switches };
 }
 
 /**
@@ -168,6 +199,7 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec, io: ArgsIo
 export function parseArgsOrExit(spec: CommandSpec, argv: readonly string[] = Deno.args): {
   config: RunConfig;
   configFiles: string[];
+  switches: Set<string>;
 } {
   let parsed: ParsedArgs;
   try {
@@ -182,5 +214,5 @@ export function parseArgsOrExit(spec: CommandSpec, argv: readonly string[] = Den
     Deno.exit(0);
   }
   for (const note of parsed.notes) console.error(note);
-  return { config: parsed.config, configFiles: parsed.configFiles };
+  return { config: parsed.config, configFiles: parsed.configFiles, switches: parsed.switches };
 }

@@ -8,10 +8,11 @@
 import { parseArgsOrExit } from "./args.ts";
 import { runDataCheck, runVerlExport } from "./data_job.ts";
 import { runCommand } from "./jobs.ts";
+import { OVERWRITE_SWITCH } from "./out_folder.ts";
 
 const USAGE = [
   "usage: deno task data check PATH [--image-folders A,B] [--checkpoint DIR] [key=value ...]",
-  "       deno task data export --to verl --out DIR PATH [test_ratio=R] [skip_invalid=true] [key=value ...]",
+  "       deno task data export --to verl --out DIR PATH [--overwrite] [test_ratio=R] [skip_invalid=true] [key=value ...]",
   "check: counts, image sizes, prompt and vision tokens against the limits, every problem with its line",
   "export: DIR/train.parquet and DIR/test.parquet in verl's layout (split by seed and test_ratio)",
 ].join("\n");
@@ -47,13 +48,14 @@ const positional = argv.findIndex((a, i) =>
 );
 if (positional >= 0) argv.splice(positional, 1, `dataset=${argv[positional]}`);
 
-const { config } = parseArgsOrExit({
+const { config, switches } = parseArgsOrExit({
   name: "data",
   summary: USAGE,
   flags: {
     "--image-folders": { key: "image_folders" },
     "--checkpoint": { key: "checkpoint", doc: "check the text against this model's vocabulary" },
   },
+  switches: command === "export" ? OVERWRITE_SWITCH : undefined,
 }, argv);
 
 if (!config.dataset) {
@@ -66,6 +68,6 @@ await runCommand(async () => {
     const code = await runDataCheck(config);
     if (code !== 0) Deno.exit(code);
   } else {
-    await runVerlExport(config);
+    await runVerlExport(config, switches.has("--overwrite"));
   }
 });

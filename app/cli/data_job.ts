@@ -20,6 +20,7 @@ import { cwdUrl } from "../../core/rewards/scorer.ts";
 import { loadTextPipeline } from "../../core/text/pipeline.ts";
 import { Progress } from "./progress.ts";
 import { DENO_ASSETS, readCheckpoint } from "./trainer_client.ts";
+import { prepareOutFolder, writeOutFile } from "./out_folder.ts";
 
 /** The model's token ids when config.checkpoint names a small-vocabulary model; else undefined. */
 async function checkpointVocabulary(config: RunConfig): Promise<number[] | undefined> {
@@ -34,7 +35,11 @@ export async function checkConfiguredDataset(
 ): Promise<{ report: CheckReport; source: DataSource; vocabulary: boolean }> {
   if (!config.dataset) throw new Error("no data set given: deno task data check PATH");
   const files = urlFiles(cwdUrl());
-  const source = await DataSource.open(config.dataset, files, { imageFolders: config.image_folders });
+  const source = await DataSource.open(config.dataset, files, {
+    imageFolders: config.image_folders,
+    allowOutsidePaths: config.allow_outside_paths,
+  });
+  for (const note of source.notes) console.error(`note: ${note}`);
   const text = await loadTextPipeline({ modelBase: new URL("models/", DENO_ASSETS.publicBase) });
   const vocab = await checkpointVocabulary(config);
   const n = source.records.length;
@@ -65,7 +70,11 @@ export async function runDataCheck(config: RunConfig): Promise<number> {
  * Writes DIR/train.parquet and DIR/test.parquet in verl's layout from the valid samples, split by
  * config.seed and config.test_ratio. A data set with problems is refused unless skip_invalid is set.
  */
-export async function runVerlExport(config: RunConfig): Promise<{ train: number; test: number }> {
+export async function runVerlExport(
+  config: RunConfig,
+  overwrite = false,
+): Promise<{ train: number; test: number }> {
+  await prepareOutFolder(config.out, "data export", overwrite);
   const { report, source } = await checkConfiguredDataset(config);
   if (report.problems.length > 0) {
     const listed = report.problems.slice(0, 20).map((p) => `  ${p.where}: ${p.message}`).join("\n");
@@ -89,7 +98,7 @@ export async function runVerlExport(config: RunConfig): Promise<{ train: number;
       rows.push({ record, image: bytes, width, height });
     }
     const path = `${config.out}/${name}.parquet`;
-    await Deno.writeFile(path, verlParquet(rows, name));
+    await writeOutFile(path, verlParquet(rows, name));
     counts[name] = rows.length;
     console.log(`${path}: ${rows.length} rows`);
   }

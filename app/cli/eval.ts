@@ -6,6 +6,7 @@
 import { parseArgsOrExit } from "./args.ts";
 import { runEvalReport } from "./eval_job.ts";
 import { runCommand } from "./jobs.ts";
+import { OVERWRITE_SWITCH } from "./out_folder.ts";
 
 const argv = [...Deno.args];
 let compare: [string, string] | undefined;
@@ -20,7 +21,7 @@ if (at >= 0) {
   argv.splice(at, 3);
 }
 
-const { config } = parseArgsOrExit({
+const { config, switches } = parseArgsOrExit({
   name: "eval",
   summary:
     "evaluate a checkpoint (default: the shipped one) on held-out scenes or a data set's eval split; " +
@@ -33,9 +34,10 @@ const { config } = parseArgsOrExit({
     "--rewards": { key: "reward_funcs" },
     "--weights": { key: "reward_weights" },
   },
+  switches: OVERWRITE_SWITCH,
 }, argv);
 if (compare && config.checkpoint) {
   console.error("error: give either --checkpoint or --compare A B, not both");
   Deno.exit(2);
 }
-await runCommand(() => runEvalReport(config, compare));
+await runCommand(() => runEvalReport(config, compare, switches.has("--overwrite")));

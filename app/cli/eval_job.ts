@@ -20,11 +20,18 @@ import {
 } from "../../core/eval/report.ts";
 import { reportHtml, type ReportRun } from "../../core/eval/report_html.ts";
 import { checkCoordinates } from "../../core/rewards/boxes.ts";
-import { absoluteSpec, loadRewardSet, rewardSpecOf } from "../../core/rewards/reward_set.ts";
+import {
+  absoluteSpec,
+  closeRewards,
+  loadRewardSet,
+  rewardNotes,
+  rewardSpecOf,
+} from "../../core/rewards/reward_set.ts";
 import { cwdUrl } from "../../core/rewards/scorer.ts";
 import { loadTextPipeline } from "../../core/text/pipeline.ts";
 import { taskOf } from "../../core/train/session.ts";
 import type { EvalReport } from "../../workers/api.ts";
+import { prepareOutFolder, writeOutFile } from "./out_folder.ts";
 import { Progress } from "./progress.ts";
 import { DENO_ASSETS, readCheckpoint, SHIPPED_CHECKPOINT, startTrainer } from "./trainer_client.ts";
 
@@ -82,13 +89,19 @@ const jsonl = (rows: readonly unknown[]) => rows.map((r) => JSON.stringify(r)).j
  * Evaluates config.checkpoint (default: the shipped one), or each of `compare`'s two checkpoints, and
  * writes the run folder. Prints the summary table(s) to stdout.
  */
-export async function runEvalReport(config: RunConfig, compare?: [string, string]): Promise<EvalRun[]> {
+export async function runEvalReport(
+  config: RunConfig,
+  compare?: [string, string],
+  overwrite = false,
+): Promise<EvalRun[]> {
+  await prepareOutFolder(config.out, "eval", overwrite);
   const paths = compare ?? [config.checkpoint || SHIPPED_CHECKPOINT];
   if (!compare && !config.checkpoint) {
     console.error(`no checkpoint given: evaluating the shipped one, ${paths[0]}`);
   }
   const base = cwdUrl();
   const rewards = await loadRewardSet(absoluteSpec(rewardSpecOf(config), base), base);
+  for (const note of rewardNotes(rewards)) console.error(note);
   const names = rewards.map((r) => r.name);
   const weights = config.reward_weights.length > 0 ? config.reward_weights : names.map(() => 1);
   const iouOptions = config.reward_options.iou as Record<string, unknown> | undefined;
@@ -107,6 +120,8 @@ export async function runEvalReport(config: RunConfig, compare?: [string, string
     for (const line of said) console.error(line);
     runs.push({ checkpoint: paths[k], rows, summary: summariseScored(rows, names) });
   }
+  // The custom rewards' workers; a failure before here ends the command, and them with it.
+  await closeRewards(rewards);
   const data = config.dataset ? `data set ${config.dataset}` : `task ${config.task}`;
   const about = `${data}, ${samples.length} held-out samples, temperature ${config.temperature}, seed ` +
     `${config.seed}, rewards ${names.map((n, i) => `${n} x ${weights[i]}`).join(", ")}`;
@@ -117,7 +132,7 @@ export async function runEvalReport(config: RunConfig, compare?: [string, string
     console.log(`eval of ${title(k)}: ${about}`);
     console.log(formatSummaryTable(run.summary, names));
     const file = compare ? `predictions-${labels[k].toLowerCase()}.jsonl` : "predictions.jsonl";
-    await Deno.writeTextFile(`${config.out}/${file}`, jsonl(run.rows));
+    await writeOutFile(`${config.out}/${file}`, jsonl(run.rows));
   }
   const metrics: unknown[] = runs.map((run, k) => ({
     ...(compare ? { run: labels[k] } : {}),
@@ -134,7 +149,7 @@ export async function runEvalReport(config: RunConfig, compare?: [string, string
           counts.mean_reward_gain.toFixed(3)
         }`,
     );
-    await Deno.writeTextFile(
+    await writeOutFile(
       `${config.out}/compare.jsonl`,
       jsonl(
         samples.map((s, i) => ({
@@ -147,7 +162,7 @@ export async function runEvalReport(config: RunConfig, compare?: [string, string
       ),
     );
   }
-  await Deno.writeTextFile(`${config.out}/metrics.jsonl`, jsonl(metrics));
+  await writeOutFile(`${config.out}/metrics.jsonl`, jsonl(metrics));
   const reportRuns: ReportRun[] = runs.map((run, k) => ({
     label: title(k),
     rows: run.rows,
@@ -162,7 +177,7 @@ export async function runEvalReport(config: RunConfig, compare?: [string, string
     compare: counts,
     coordinates,
   });
-  await Deno.writeTextFile(`${config.out}/report.html`, html);
+  await writeOutFile(`${config.out}/report.html`, html);
   const written = compare ? "predictions-a.jsonl, predictions-b.jsonl, compare.jsonl" : "predictions.jsonl";
   console.log(`wrote ${config.out}/: ${written}, metrics.jsonl, report.html`);
   return runs;

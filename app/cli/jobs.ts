@@ -4,7 +4,9 @@
  */
 import type { RunConfig } from "../../core/config/mod.ts";
 import { MetricsWriter } from "./metrics_writer.ts";
+import { prepareOutFolder } from "./out_folder.ts";
 import { Progress } from "./progress.ts";
+import { pruneCheckpoints } from "./run_folder.ts";
 import { DENO_ASSETS, readCheckpoint, startTrainer, writeCheckpoint } from "./trainer_client.ts";
 
 export interface SftResult {
@@ -12,8 +14,12 @@ export interface SftResult {
   checkpointDir: string;
 }
 
-/** SFT for config.max_steps: DIR/metrics.jsonl, DIR/checkpoint-N/ every save_steps, DIR/checkpoint/ at the end. */
-export async function runSft(config: RunConfig): Promise<SftResult> {
+/**
+ * SFT for config.max_steps: DIR/metrics.jsonl, DIR/checkpoint-N/ every save_steps (the newest
+ * save_total_limit of them kept), DIR/checkpoint/ at the end. A non-empty DIR needs `overwrite`.
+ */
+export async function runSft(config: RunConfig, overwrite = false): Promise<SftResult> {
+  await prepareOutFolder(config.out, "sft", overwrite);
   const trainer = startTrainer();
   try {
     const checkpoint = config.checkpoint ? await readCheckpoint(config.checkpoint) : undefined;
@@ -34,6 +40,9 @@ export async function runSft(config: RunConfig): Promise<SftResult> {
       progress.update(step, `loss ${m.loss.toFixed(3)} lr ${m.learning_rate.toExponential(1)}`);
       if (config.save_steps > 0 && step % config.save_steps === 0 && step < config.max_steps) {
         await writeCheckpoint(`${config.out}/checkpoint-${step}`, await trainer.api.saveCheckpoint());
+        for (const gone of await pruneCheckpoints(config.out, config.save_total_limit, step)) {
+          progress.say(`save_total_limit ${config.save_total_limit}: removed ${gone}`);
+        }
       }
     }
     progress.finish();

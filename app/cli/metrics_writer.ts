@@ -21,18 +21,28 @@ export class MetricsWriter {
 
   /** Creates `dir` (and parents) if needed and opens DIR/metrics.jsonl for appending. */
   static open(dir: string, fileName = "metrics.jsonl"): MetricsWriter {
-    Deno.mkdirSync(dir, { recursive: true });
     const path = `${dir.replace(/\/+$/, "")}/${fileName}`;
-    const file = Deno.openSync(path, { write: true, create: true, append: true });
-    return new MetricsWriter(path, file);
+    try {
+      Deno.mkdirSync(dir, { recursive: true });
+      return new MetricsWriter(path, Deno.openSync(path, { write: true, create: true, append: true }));
+    } catch (e) {
+      throw new Error(`cannot open ${path} for writing: ${e instanceof Error ? e.message : e}`);
+    }
   }
 
-  /** Writes `record` as one line. */
+  /**
+   * Writes `record` as one line. A failed write (a full disk) names the file; it may leave a torn last
+   * line, which a resume drops with a note (run_folder.ts cutJsonl).
+   */
   write(record: Record<string, unknown>): void {
     if (!this.#file) throw new Error(`MetricsWriter: ${this.path} is closed`);
     const bytes = encoder.encode(`${JSON.stringify(record, replacer)}\n`);
-    let written = 0;
-    while (written < bytes.length) written += this.#file.writeSync(bytes.subarray(written));
+    try {
+      let written = 0;
+      while (written < bytes.length) written += this.#file.writeSync(bytes.subarray(written));
+    } catch (e) {
+      throw new Error(`cannot write to ${this.path}: ${e instanceof Error ? e.message : e}`);
+    }
   }
 
   close(): void {

@@ -6,9 +6,12 @@
 import { ConfigError, type RunConfig } from "../../core/config/mod.ts";
 import { REWARDS, weightedTotal } from "../../core/rewards/registry.ts";
 import {
+  closeRewards,
   collectingContext,
+  type LoadedReward,
   loadRewardSet,
   needsImage,
+  rewardNotes,
   rewardSpecOf,
   scoreRewards,
 } from "../../core/rewards/reward_set.ts";
@@ -34,6 +37,10 @@ export interface Scoring {
   score(rows: readonly ScoreRow[]): Promise<Scored[]>;
   /** The sayOnce lines said since the last call, each once over the scorer's life. */
   said(): string[];
+  /** "custom reward NAME: runs code from PATH (...)" per custom reward, said at start. */
+  notes: readonly string[];
+  /** Stops the custom rewards' workers. */
+  close(): Promise<void>;
 }
 
 /** "format ×1, accuracy ×2": the rewards and weights, for the start-up line. */
@@ -56,33 +63,22 @@ export function float32Json(x: number): number {
 
 /**
  * Loads the config's rewards. Relative custom_rewards paths resolve against `base` (the working
- * directory by default). A reward that needs the image's pixels, or whose name the outputs reserve, is
- * refused here: offline there are no pixels, and a reward must not be read as some other column.
+ * directory by default); custom modules run in their sandboxed workers, as in training. A reward that
+ * needs the image's pixels, or whose name the outputs reserve, is refused here: offline there are no
+ * pixels, and a reward must not be read as some other column.
  */
 export async function loadScoring(
-  config: Pick<RunConfig, "reward_funcs" | "reward_weights" | "reward_options" | "custom_rewards">,
+  config:
+    & Pick<RunConfig, "reward_funcs" | "reward_weights" | "reward_options" | "custom_rewards">
+    & Partial<Pick<RunConfig, "reward_timeout_s">>,
   base: URL = cwdUrl(),
 ): Promise<Scoring> {
   const rewards = await loadRewardSet(rewardSpecOf(config), base);
-  for (const reward of rewards) {
-    const { name, definition } = reward;
-    if ((RESERVED_NAMES as readonly string[]).includes(name)) {
-      throw new Error(
-        `reward "${name}": the score outputs use "${name}" themselves; give the reward another name`,
-      );
-    }
-    if (needsImage(reward)) {
-      throw new Error(
-        `reward "${name}" needs the image's pixels with these options, which score and serve-rewards ` +
-          "do not have (only image_size); leave it out of --rewards",
-      );
-    }
-    if (definition.needsPolicy) {
-      throw new Error(
-        `reward "${name}" asks the policy to generate, and score and serve-rewards have no policy; ` +
-          "it runs only inside training",
-      );
-    }
+  try {
+    checkOffline(rewards);
+  } catch (e) {
+    await closeRewards(rewards);
+    throw e;
   }
   const names = rewards.map((r) => r.name);
   const weights = names.map((_, i) => config.reward_weights.length === 0 ? 1 : config.reward_weights[i]);
@@ -104,7 +100,33 @@ export async function loadScoring(
       }));
     },
     said: () => ctx.said.splice(0),
+    notes: rewardNotes(rewards),
+    close: () => closeRewards(rewards),
   };
+}
+
+/** Throws for a reward that cannot score offline: a reserved name, or one that needs pixels or the policy. */
+function checkOffline(rewards: readonly LoadedReward[]): void {
+  for (const reward of rewards) {
+    const { name, definition } = reward;
+    if ((RESERVED_NAMES as readonly string[]).includes(name)) {
+      throw new Error(
+        `reward "${name}": the score outputs use "${name}" themselves; give the reward another name`,
+      );
+    }
+    if (needsImage(reward)) {
+      throw new Error(
+        `reward "${name}" needs the image's pixels with these options, which score and serve-rewards ` +
+          "do not have (only image_size); leave it out of --rewards",
+      );
+    }
+    if (definition.needsPolicy) {
+      throw new Error(
+        `reward "${name}" asks the policy to generate, and score and serve-rewards have no policy; ` +
+          "it runs only inside training",
+      );
+    }
+  }
 }
 
 /** Removes `flag VALUE` or `flag=VALUE` from argv and returns the value; undefined when absent. */
@@ -150,6 +172,7 @@ function helpText(command: string, summary: string, ownFlags: readonly OwnFlag[]
     line("reward_weights", "their weights ([] = 1 each; or NAME_weight=W)"),
     line("reward_options.NAME.KEY", "a reward's option over its default"),
     line("custom_rewards.NAME", "path of a module of your own, relative to the working directory"),
+    line("reward_timeout_s", "seconds a custom reward may go without returning (default 60)"),
     "",
     "built-in rewards:",
     ...rewards,
@@ -182,12 +205,18 @@ export function rewardConfigOrExit(
   }, argv).config;
 }
 
-/** loadScoring for an entry point: a bad reward name, option or module prints "error: ..." and exits 2. */
+/**
+ * loadScoring for an entry point: a bad reward name, option or module prints "error: ..." and exits 2.
+ * Each custom reward is said on stderr, with the code it runs.
+ */
 export async function loadScoringOrExit(config: RunConfig): Promise<Scoring> {
+  let scoring: Scoring;
   try {
-    return await loadScoring(config);
+    scoring = await loadScoring(config);
   } catch (e) {
     console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
     Deno.exit(2);
   }
+  for (const note of scoring.notes) console.error(note);
+  return scoring;
 }

@@ -4,28 +4,42 @@
  *   optimizer.safetensors             AdamW's moments and step counts
  *   trainer_state.json                step (= data position), sampler state, reward weights
  *   run_config.json                   the resolved RunConfig, read back as a --config layer on resume
- * A checkpoint is written into a hidden temporary folder and renamed into place, so a crash while
- * writing leaves the previous one whole.
+ * A checkpoint is written whole or not at all (out_folder.ts). Resuming checks the whole saved state
+ * before any file is touched (planResume), and only then cuts the logs back to the checkpoint's step.
  */
-import type { TrainState } from "../../workers/api.ts";
+import type { TrainProgress, TrainState } from "../../workers/api.ts";
+import { readSafetensors } from "../../models/safetensors.ts";
+import { listFolder, messageOf, writeFolderAtomically, writeOutFile } from "./out_folder.ts";
 import { readCheckpoint } from "./trainer_client.ts";
 
 const CHECKPOINT_RE = /^checkpoint-(\d+)$/;
+const LOGS = ["metrics.jsonl", "samples.jsonl"];
 
 export async function writeTrainState(dir: string, step: number, state: TrainState): Promise<string> {
   const final = `${dir}/checkpoint-${step}`;
-  const tmp = `${dir}/.checkpoint-${step}.tmp`;
-  await Deno.remove(tmp, { recursive: true }).catch(() => {});
-  await Deno.mkdir(tmp, { recursive: true });
-  const progress = JSON.parse(state.progressJson);
-  await Deno.writeTextFile(`${tmp}/config.json`, state.model.configJson);
-  await Deno.writeFile(`${tmp}/model.safetensors`, state.model.safetensors);
-  await Deno.writeFile(`${tmp}/optimizer.safetensors`, state.optimizer);
-  await Deno.writeTextFile(`${tmp}/run_config.json`, JSON.stringify(progress.config, null, 2) + "\n");
-  await Deno.writeTextFile(`${tmp}/trainer_state.json`, state.progressJson + "\n");
-  await Deno.remove(final, { recursive: true }).catch(() => {});
-  await Deno.rename(tmp, final);
+  const progress = JSON.parse(state.progressJson) as TrainProgress;
+  await writeFolderAtomically(final, {
+    "config.json": state.model.configJson,
+    "model.safetensors": state.model.safetensors,
+    "optimizer.safetensors": state.optimizer,
+    "run_config.json": JSON.stringify(progress.config, null, 2) + "\n",
+    "trainer_state.json": state.progressJson + "\n",
+  });
   return final;
+}
+
+/**
+ * save_total_limit: deletes all but the newest `limit` checkpoint-N/ of `dir` (0 keeps all). Only those
+ * up to `step` count: on a resume from an earlier checkpoint, the abandoned run's later ones are not
+ * "newer" than what this run just wrote (they are replaced when the run gets there).
+ */
+export async function pruneCheckpoints(dir: string, limit: number, step: number): Promise<string[]> {
+  if (limit === 0) return [];
+  const steps = (await listFolder(dir)).map((n) => CHECKPOINT_RE.exec(n)).filter((m) => m !== null)
+    .map((m) => Number(m[1])).filter((n) => n <= step).sort((a, b) => b - a);
+  const removed = steps.slice(limit).map((n) => `${dir}/checkpoint-${n}`);
+  for (const path of removed) await Deno.remove(path, { recursive: true });
+  return removed;
 }
 
 /** The checkpoint folder `path` names: itself when it holds trainer_state.json, else its latest checkpoint-N. */
@@ -48,60 +62,184 @@ export async function findResumeCheckpoint(path: string): Promise<string> {
   return `${dir}/checkpoint-${best}`;
 }
 
-export async function readTrainState(checkpointDir: string): Promise<TrainState> {
-  const read = async <T>(file: string, f: (p: string) => Promise<T>): Promise<T> => {
-    try {
-      return await f(`${checkpointDir}/${file}`);
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) throw new Error(`${checkpointDir}/${file} is missing`);
-      throw e;
-    }
-  };
-  return {
-    model: await readCheckpoint(checkpointDir),
-    optimizer: await read("optimizer.safetensors", Deno.readFile),
-    progressJson: await read("trainer_state.json", Deno.readTextFile),
-  };
+/** The run folder a checkpoint folder sits in (where its logs are). */
+export function runFolderOf(checkpointDir: string): string {
+  const cut = checkpointDir.lastIndexOf("/");
+  return cut < 0 ? "." : checkpointDir.slice(0, cut) || "/";
+}
+
+export interface ResumePlan {
+  checkpointDir: string;
+  state: TrainState;
+  progress: TrainProgress;
+  /** Writes the logs, cut back to progress.step, into the run's --out; returns what to say. */
+  apply(): Promise<string[]>;
 }
 
 /**
- * A new run's folder must be empty (or absent): never a silent auto-resume. With overwrite, a folder
- * that looks like a run folder (metrics.jsonl or checkpoint-N inside) is emptied; anything else is
- * refused, so that `--overwrite --out .` cannot delete a project.
+ * Reads and checks everything a resume from `path` into `out` needs, touching no file: the checkpoint's
+ * files exist and parse, trainer_state.json's fields have their types and ranges and its step is the
+ * folder's N, and both logs parse (a torn last line aside). `out` must be the checkpoint's own run
+ * folder, or an empty one: the run then continues there, from a copy of the logs up to the step.
  */
-export async function prepareNewRunFolder(dir: string, overwrite: boolean): Promise<void> {
-  const entries: string[] = [];
-  try {
-    for await (const e of Deno.readDir(dir)) entries.push(e.name);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return;
-    throw e;
-  }
-  if (entries.length === 0) return;
-  if (!overwrite) {
+export async function planResume(path: string, out: string): Promise<ResumePlan> {
+  const checkpointDir = await findResumeCheckpoint(path);
+  const runDir = runFolderOf(checkpointDir);
+  const statePath = `${checkpointDir}/trainer_state.json`;
+  const progressJson = await readFile(statePath, Deno.readTextFile);
+  const n = CHECKPOINT_RE.exec(checkpointDir.slice(checkpointDir.lastIndexOf("/") + 1));
+  const progress = checkTrainProgress(
+    parseJson(progressJson, statePath),
+    statePath,
+    n ? Number(n[1]) : undefined,
+  );
+  parseJson(
+    await readFile(`${checkpointDir}/run_config.json`, Deno.readTextFile),
+    `${checkpointDir}/run_config.json`,
+  );
+  const model = await readCheckpoint(checkpointDir); // config.json and model.safetensors, checked
+  const optimizerPath = `${checkpointDir}/optimizer.safetensors`;
+  const optimizer = await readFile(optimizerPath, Deno.readFile);
+  const savedAt = checkSafetensors(optimizer, optimizerPath).step;
+  if (savedAt !== undefined && savedAt !== String(progress.step)) {
     throw new Error(
-      `output folder ${dir} is not empty: pass --resume ${dir} to continue that run, --overwrite to replace ` +
-        `it, or another --out`,
+      `${optimizerPath} was saved at step ${savedAt}, but ${statePath} says step ${progress.step}`,
     );
   }
-  const looksLikeRun = entries.some((n) => n === "metrics.jsonl" || CHECKPOINT_RE.test(n));
-  if (!looksLikeRun) throw new Error(`--overwrite: ${dir} does not look like a run folder; not deleting it`);
-  await Deno.remove(dir, { recursive: true });
+
+  const elsewhere = !(await samePath(runDir, out));
+  if (elsewhere) {
+    const there = await listFolder(out);
+    if (there.length > 0) {
+      throw new Error(
+        `--resume ${path} continues the run in ${runDir}, but --out ${out} is another folder and not ` +
+          `empty (${there.join(", ")}); not touching it. Leave out --out to continue in ${runDir}, or give ` +
+          `an empty --out to continue a copy of the run there`,
+      );
+    }
+  }
+  const logs = await Promise.all(LOGS.map(async (name) => {
+    const from = `${runDir}/${name}`;
+    const text = await readFile(from, Deno.readTextFile).catch((e) => {
+      if (e instanceof MissingFile) return "";
+      throw e;
+    });
+    return { to: `${out}/${name}`, ...cutJsonl(text, from, progress.step) };
+  }));
+  return {
+    checkpointDir,
+    state: { model, optimizer, progressJson },
+    progress,
+    async apply() {
+      await Deno.mkdir(out, { recursive: true });
+      for (const log of logs) await writeOutFile(log.to, log.kept, true);
+      const dropped = logs.reduce((sum, l) => sum + l.dropped, 0);
+      return [
+        ...logs.flatMap((l) => l.notes),
+        `resuming ${checkpointDir} at step ${progress.step}` +
+        (elsewhere ? ` into ${out} (a copy of ${runDir}'s logs up to step ${progress.step})` : "") +
+        (dropped > 0 && !elsewhere ? `; dropped ${dropped} logged lines after step ${progress.step}` : ""),
+      ];
+    },
+  };
 }
 
-/** Keeps the lines of DIR/FILE whose step is at most `step` (what a resumed run will write again). */
-export async function truncateJsonl(path: string, step: number): Promise<number> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return 0;
-    throw e;
+/** trainer_state.json's fields, checked; `n` is the checkpoint-N folder's N when it has one. */
+export function checkTrainProgress(value: unknown, file: string, n: number | undefined): TrainProgress {
+  if (!isObject(value)) throw new Error(`${file}: expected a JSON object, got ${JSON.stringify(value)}`);
+  const { step, rngState, rewardWeights, config } = value;
+  if (!Number.isInteger(step) || (step as number) < 0) {
+    throw new Error(`${file}: "step" must be a whole number >= 0, got ${JSON.stringify(step)}`);
   }
-  const lines = text.split("\n").filter((l) => l.trim() !== "");
-  const kept = lines.filter((l) => (JSON.parse(l) as { step: number }).step <= step);
-  await Deno.writeTextFile(path, kept.map((l) => l + "\n").join(""));
-  return lines.length - kept.length;
+  if (n !== undefined && step !== n) {
+    throw new Error(`${file}: "step" is ${step}, but its folder is checkpoint-${n}; the two must agree`);
+  }
+  if (!Number.isInteger(rngState) || (rngState as number) < 0 || (rngState as number) > 0xffffffff) {
+    throw new Error(
+      `${file}: "rngState" must be an unsigned 32-bit integer, got ${JSON.stringify(rngState)}`,
+    );
+  }
+  if (!Array.isArray(rewardWeights) || !rewardWeights.every((w) => Number.isFinite(w))) {
+    throw new Error(
+      `${file}: "rewardWeights" must be a list of numbers, got ${JSON.stringify(rewardWeights)}`,
+    );
+  }
+  if (!isObject(config)) throw new Error(`${file}: "config" must be a JSON object`);
+  return value as unknown as TrainProgress;
+}
+
+/**
+ * The lines of a JSONL log (its text, read from `file`) whose step is at most `step`: what a resumed run
+ * keeps before writing again. A torn last line (a crash or a full disk mid-write: no newline and no
+ * JSON) is dropped with a note; any other bad line is an error naming FILE:LINE.
+ */
+export function cutJsonl(text: string, file: string, step: number): {
+  kept: string;
+  dropped: number;
+  notes: string[];
+} {
+  const lines = text.split("\n");
+  const notes: string[] = [];
+  const kept: string[] = [];
+  let dropped = 0;
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === "") continue;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch (e) {
+      if (i === lines.length - 1) {
+        notes.push(`${file}:${i + 1}: dropped a torn last line (${line.length} characters, no newline)`);
+        continue;
+      }
+      throw new Error(`${file}:${i + 1}: not a JSON line (${messageOf(e)}); fix or remove it to resume`);
+    }
+    const at = isObject(record) ? record.step : undefined;
+    if (typeof at !== "number") throw new Error(`${file}:${i + 1}: the line has no numeric "step"`);
+    if (at <= step) kept.push(line + "\n");
+    else dropped++;
+  }
+  return { kept: kept.join(""), dropped, notes };
+}
+
+class MissingFile extends Error {}
+
+async function readFile<T>(path: string, read: (p: string) => Promise<T>): Promise<T> {
+  try {
+    return await read(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new MissingFile(`${path} is missing`);
+    throw new Error(`cannot read ${path}: ${messageOf(e)}`);
+  }
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON: ${messageOf(e)}`);
+  }
+}
+
+/** The file's __metadata__, after checking that it parses. */
+function checkSafetensors(bytes: Uint8Array, file: string): Record<string, string> {
+  try {
+    return readSafetensors(bytes).metadata;
+  } catch (e) {
+    throw new Error(`${file}: ${messageOf(e)}`);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+async function samePath(a: string, b: string): Promise<boolean> {
+  try {
+    return await Deno.realPath(a) === await Deno.realPath(b);
+  } catch {
+    return false;
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -8,6 +8,7 @@
  * {line, error} and a stderr line FILE:N, and the rest is still scored; the exit status is then 1.
  */
 import { resolve } from "node:path";
+import { maxOf } from "../../core/extremes.ts";
 import { runCommand } from "./jobs.ts";
 import { Progress } from "./progress.ts";
 import {
@@ -107,7 +108,7 @@ class Means {
   }
   /** "  accuracy  mean 0.6667  (3 lines)", one per reward and the total. */
   lines(names: readonly string[], scored: number): string[] {
-    const width = Math.max(5, ...names.map((n) => n.length));
+    const width = Math.max(5, maxOf(names.map((n) => n.length)));
     return [...names, "total"].map((name, f) => {
       const n = this.counts[f];
       const mean = n > 0 ? `mean ${Number((this.sums[f] / n).toFixed(4))}` : "mean n/a";
@@ -119,21 +120,39 @@ class Means {
 }
 
 /**
- * Scores `inPath` line by line into `out`; everything said goes to `say` (stderr). Returns the counts;
- * the caller exits non-zero when any line failed.
+ * The text of --in; an empty file, or one of blank lines only, is an error naming it (as `data check`
+ * says), since scoring nothing and exiting 0 would pass for success. Read before --out is opened, so that
+ * a failure leaves no empty output behind.
  */
-export async function scoreFile(
-  inPath: string,
-  out: Writer,
-  scoring: Scoring,
-  say: (line: string) => void,
-): Promise<ScoreSummary> {
+export async function readInput(inPath: string): Promise<string> {
   let text: string;
   try {
     text = await Deno.readTextFile(inPath);
   } catch (e) {
     throw new Error(`cannot read --in ${inPath}: ${(e as Error).message}`);
   }
+  if (text === "") {
+    throw new Error(`--in ${inPath} is empty (0 bytes): nothing to score; give one JSON object per line`);
+  }
+  const { entries, blank } = readEntries(text);
+  if (entries.length === 0) {
+    const blanks = blank === 0 ? "" : ` (${blank} blank line${blank === 1 ? "" : "s"})`;
+    throw new Error(`--in ${inPath} has no lines to score${blanks}; give one JSON object per line`);
+  }
+  return text;
+}
+
+/**
+ * Scores the lines of `text` (read from `inPath`) into `out`; everything said goes to `say` (stderr).
+ * Returns the counts; the caller exits non-zero when any line failed.
+ */
+export async function scoreFile(
+  inPath: string,
+  text: string,
+  out: Writer,
+  scoring: Scoring,
+  say: (line: string) => void,
+): Promise<ScoreSummary> {
   const { entries, blank, firstBlank } = readEntries(text);
   const progress = entries.length >= PROGRESS_MIN_LINES
     ? new Progress({ total: entries.length, label: "score" })
@@ -233,12 +252,15 @@ if (import.meta.main) {
   const say = (line: string) => console.error(line);
   say(`score: rewards ${describeScoring(scoring)}`);
   await runCommand(async () => {
-    const file = outPath === undefined ? undefined : await openOut(outPath);
+    let file: Deno.FsFile | undefined;
     let summary: ScoreSummary;
     try {
-      summary = await scoreFile(inPath, file ?? Deno.stdout, scoring, say);
+      const text = await readInput(inPath);
+      file = outPath === undefined ? undefined : await openOut(outPath);
+      summary = await scoreFile(inPath, text, file ?? Deno.stdout, scoring, say);
     } finally {
       file?.close();
+      await scoring.close();
     }
     if (outPath !== undefined) say(`score: wrote ${outPath}`);
     if (summary.failed > 0) Deno.exit(1);

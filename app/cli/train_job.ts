@@ -4,16 +4,11 @@
  * and at the end (run_folder.ts), resumable with --resume.
  */
 import type { RunConfig } from "../../core/config/mod.ts";
-import type { Metrics, TrainProgress } from "../../workers/api.ts";
+import type { Metrics } from "../../workers/api.ts";
 import { MetricsWriter } from "./metrics_writer.ts";
+import { prepareOutFolder } from "./out_folder.ts";
 import { Progress } from "./progress.ts";
-import {
-  findResumeCheckpoint,
-  prepareNewRunFolder,
-  readTrainState,
-  truncateJsonl,
-  writeTrainState,
-} from "./run_folder.ts";
+import { planResume, pruneCheckpoints, writeTrainState } from "./run_folder.ts";
 import { DENO_ASSETS, readCheckpoint, startTrainer } from "./trainer_client.ts";
 
 export interface TrainOptions {
@@ -28,25 +23,16 @@ export interface TrainResult {
 }
 
 export async function runTrain(config: RunConfig, options: TrainOptions = {}): Promise<TrainResult> {
-  const resumeDir = options.resume ? await findResumeCheckpoint(options.resume) : undefined;
-  const resume = resumeDir ? await readTrainState(resumeDir) : undefined;
-  const startStep = resume ? (JSON.parse(resume.progressJson) as { step: number }).step : 0;
-  if (resume) {
-    const dropped = (await truncateJsonl(`${config.out}/metrics.jsonl`, startStep)) +
-      (await truncateJsonl(`${config.out}/samples.jsonl`, startStep));
-    console.error(
-      `resuming ${resumeDir} at step ${startStep}` +
-        (dropped > 0 ? `; dropped ${dropped} logged lines after step ${startStep}` : ""),
-    );
-  } else {
-    await prepareNewRunFolder(config.out, options.overwrite ?? false);
-  }
+  if (options.resume && options.overwrite) throw new Error("give --resume or --overwrite, not both");
+  // Every check before any file is touched: a refused or broken resume leaves the folders as they were.
+  const resume = options.resume ? await planResume(options.resume, config.out) : undefined;
+  const startStep = resume ? resume.progress.step : 0;
   if (startStep >= config.max_steps) {
     throw new Error(
       `the run is at step ${startStep} already; raise max_steps (${config.max_steps}) to go on`,
     );
   }
-  const saved = resume ? (JSON.parse(resume.progressJson) as TrainProgress).config : undefined;
+  const saved = resume?.progress.config;
   if (saved && saved.max_steps !== config.max_steps && config.lr_scheduler_type !== "constant") {
     // The schedule decays to 0 at max_steps: stretching it changes every later step's learning rate.
     console.error(
@@ -55,12 +41,15 @@ export async function runTrain(config: RunConfig, options: TrainOptions = {}): P
         `stretched schedule, so the run will not replay a straight ${config.max_steps}-step run`,
     );
   }
+  if (!resume) await prepareOutFolder(config.out, "train", options.overwrite ?? false);
   const trainer = startTrainer();
   try {
     const checkpoint = config.checkpoint ? await readCheckpoint(config.checkpoint) : undefined;
-    const info = await trainer.api.init(config, DENO_ASSETS, checkpoint, resume);
+    const info = await trainer.api.init(config, DENO_ASSETS, checkpoint, resume?.state);
     console.error(info.backendNote);
     for (const note of info.notes) console.error(note);
+    // The logs are cut back only once the trainer took the state: a failure before here loses nothing.
+    for (const line of await resume?.apply() ?? []) console.error(line);
     const data = config.dataset ? `data set ${config.dataset}` : `task ${config.task}`;
     console.error(
       `train: GRPO, model ${config.model} (${info.parameters.toLocaleString("en")} parameters), ` +
@@ -91,6 +80,9 @@ export async function runTrain(config: RunConfig, options: TrainOptions = {}): P
       const last = step === config.max_steps;
       if (last || (config.save_steps > 0 && step % config.save_steps === 0)) {
         checkpointDir = await writeTrainState(config.out, step, await trainer.api.saveTrainState());
+        for (const gone of await pruneCheckpoints(config.out, config.save_total_limit, step)) {
+          progress.say(`save_total_limit ${config.save_total_limit}: removed ${gone}`);
+        }
       }
     }
     progress.finish();

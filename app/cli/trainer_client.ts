@@ -5,6 +5,9 @@
 import * as Comlink from "comlink";
 import type { Assets, CheckpointFiles, TrainerApi } from "../../workers/api.ts";
 import { crashAware } from "../../workers/crash_aware.ts";
+import { messageOf, writeFolderAtomically } from "./out_folder.ts";
+import { checkpointTensors } from "../../models/qwen2_vl/checkpoint.ts";
+import { configFromText } from "../../models/qwen2_vl/configs.ts";
 
 /** public/ and the wasm binaries, as file: URLs next to this module (no working directory assumed). */
 export const DENO_ASSETS: Assets = {
@@ -49,23 +52,41 @@ export function startTrainer(
   };
 }
 
-/** Reads a checkpoint folder (config.json + model.safetensors) or a .safetensors file with config.json beside it. */
+/**
+ * Reads a checkpoint folder (config.json + model.safetensors) or a .safetensors file with config.json
+ * beside it, and checks both as the trainer will: config.json parses and its fields agree, the
+ * safetensors file is whole and its weights finite. Every error names the file.
+ */
 export async function readCheckpoint(given: string): Promise<CheckpointFiles> {
   const path = await resolveProjectPath(given);
-  const dir = path.endsWith(".safetensors") ? path.replace(/[^/]*$/, "") || "./" : path.replace(/\/?$/, "/");
-  const weights = path.endsWith(".safetensors") ? path : `${dir}model.safetensors`;
+  const isFile = path.endsWith(".safetensors");
+  const info = await Deno.stat(path).catch((e) => {
+    if (e instanceof Deno.errors.NotFound) throw new Error(`checkpoint ${given} does not exist`);
+    throw new Error(`cannot read checkpoint ${given}: ${messageOf(e)}`);
+  });
+  if (!isFile && !info.isDirectory) {
+    throw new Error(
+      `checkpoint ${given} is a file: give its folder (config.json + model.safetensors) or a .safetensors file`,
+    );
+  }
+  const dir = isFile ? path.replace(/[^/]*$/, "") || "./" : path.replace(/\/?$/, "/");
+  const source = { configJson: `${dir}config.json`, safetensors: isFile ? path : `${dir}model.safetensors` };
   const read = async <T>(file: string, f: (p: string) => Promise<T>): Promise<T> => {
     try {
       return await f(file);
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) throw new Error(`checkpoint file ${file} does not exist`);
-      throw e;
+      if (e instanceof Deno.errors.NotFound) throw new Error(`${file} is missing`);
+      throw new Error(`cannot read ${file}: ${messageOf(e)}`);
     }
   };
-  return {
-    configJson: await read(`${dir}config.json`, Deno.readTextFile),
-    safetensors: await read(weights, Deno.readFile),
+  const files = {
+    configJson: await read(source.configJson, Deno.readTextFile),
+    safetensors: await read(source.safetensors, Deno.readFile),
+    source,
   };
+  configFromText(files.configJson, source.configJson);
+  checkpointTensors(files.safetensors, source.safetensors);
+  return files;
 }
 
 /** The project's root folder (where public/ is), as a path ending in "/". */
@@ -91,9 +112,10 @@ export async function resolveProjectPath(path: string): Promise<string> {
   }
 }
 
-/** Writes config.json + model.safetensors into dir (created). */
+/** Writes config.json + model.safetensors as the folder dir, whole or not at all (out_folder.ts). */
 export async function writeCheckpoint(dir: string, files: CheckpointFiles): Promise<void> {
-  await Deno.mkdir(dir, { recursive: true });
-  await Deno.writeTextFile(`${dir}/config.json`, files.configJson);
-  await Deno.writeFile(`${dir}/model.safetensors`, files.safetensors);
+  await writeFolderAtomically(dir, {
+    "config.json": files.configJson,
+    "model.safetensors": files.safetensors,
+  });
 }

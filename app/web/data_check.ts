@@ -51,6 +51,7 @@ export async function checkPickedDataset(
   const pipeline = await pageText(publicBase);
   const source = await DataSource.open(config.dataset, blobFiles(files), {
     imageFolders: config.image_folders,
+    allowOutsidePaths: config.allow_outside_paths,
   });
   const report = await checkDataset(source, pipeline, {
     limits: checkLimits(config, pipeline),

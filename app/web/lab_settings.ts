@@ -7,7 +7,7 @@
  */
 import type { RunConfig } from "../../core/config/fields.ts";
 import type { Env } from "../../core/env.ts";
-import { loadRewardSet } from "../../core/rewards/reward_set.ts";
+import { closeRewards, loadRewardSet } from "../../core/rewards/reward_set.ts";
 import { readSafetensors } from "../../models/safetensors.ts";
 import type { CheckpointFiles } from "../../workers/api.ts";
 import { exportConfig, readConfigText, resolveConfig, SHIPPED_CHECKPOINT } from "./config_io.ts";
@@ -139,9 +139,12 @@ export class LabSettings extends EventTarget {
       const name = customRewardName(file.name);
       const url = URL.createObjectURL(new Blob([await file.text()], { type: "text/javascript" }));
       try {
-        await loadRewardSet(
-          { reward_funcs: [name], reward_options: {}, custom_rewards: { [name]: url } },
-          new URL(document.baseURI),
+        // Loaded in a worker of this page only to check it; the trainer loads it again for the run.
+        await closeRewards(
+          await loadRewardSet(
+            { reward_funcs: [name], reward_options: {}, custom_rewards: { [name]: url } },
+            new URL(document.baseURI),
+          ),
         );
       } catch (e) {
         URL.revokeObjectURL(url);

@@ -1,4 +1,5 @@
 import type { Field } from "./field.ts";
+import { maxOf } from "../extremes.ts";
 import { ALIASES, type FieldName, FIELDS } from "./fields.ts";
 import { describeType } from "./parse.ts";
 
@@ -12,8 +13,8 @@ export function describeConfig(): string {
     const symbol = field.symbol ? ` (${field.symbol})` : "";
     return [name, `default ${shown === "" ? '""' : shown}`, `${field.doc}${symbol}; ${describeType(field)}`];
   });
-  const w0 = Math.max(...rows.map((r) => r[0].length));
-  const w1 = Math.max(...rows.map((r) => r[1].length));
+  const w0 = maxOf(rows.map((r) => r[0].length));
+  const w1 = maxOf(rows.map((r) => r[1].length));
   const table = rows.map(([a, b, c]) => `  ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
   const aliases = Object.entries(ALIASES).map(([from, to]) => `${from} -> ${to}`).join(", ");
   return [

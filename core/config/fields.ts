@@ -8,7 +8,12 @@
 import { bool, enm, type Field, int, map, num, numList, str, strList } from "./field.ts";
 
 const RUN_FIELDS = {
-  model: str("tiny", "named model config (models/configs) to build or load"),
+  model: enm(
+    ["auto", "tiny", "qwen2_vl_2b"],
+    "auto",
+    "model config (models/qwen2_vl/configs.ts); auto = the checkpoint's own, or tiny on a fresh init; a " +
+      "name given must match the checkpoint's shapes (only tiny can start from a fresh init)",
+  ),
   checkpoint: str("", 'safetensors checkpoint to start from; "" = fresh initialisation'),
   task: enm(
     ["count", "attribute", "grounding", "tiny", "mixed"],
@@ -37,6 +42,10 @@ const DATA_FIELDS = {
   image_folders: strList(
     [],
     "folders the data set's image paths resolve against, in order; [] = its own folder",
+  ),
+  allow_outside_paths: bool(
+    false,
+    "let a data set's image paths leave the image folders (.., absolute paths, symlinks); URLs stay refused",
   ),
   skip_invalid: bool(false, "train on a data set's valid samples, saying how many were skipped and why"),
   test_ratio: num(0, "share of the data set held out for eval, drawn by seed; 0 = train and eval on all", {
@@ -79,8 +88,19 @@ const OPTIMIZER_FIELDS = {
     { range: { min: 1 } },
   ),
   gradient_accumulation_steps: int(1, "micro-batches summed into one optimizer step", { range: { min: 1 } }),
+  max_memory_gb: num(
+    16,
+    "refuse, before any model is built, a run whose step needs more GiB than this by the estimate of " +
+      "core/train/memory_estimate.ts (weights, gradients, Adam moments, activations, logits); 0 = no check",
+    { range: { min: 0 } },
+  ),
   logging_steps: int(1, "write a metrics line every this many steps", { range: { min: 1 } }),
   save_steps: int(100, "save a checkpoint every this many steps; 0 = only at the end", { range: { min: 0 } }),
+  save_total_limit: int(
+    0,
+    "keep only the newest this many checkpoint-N/ folders, deleting older ones as new ones are saved; 0 = all",
+    { range: { min: 0 } },
+  ),
   eval_n: int(200, "samples per evaluation", { range: { min: 1 } }),
   freeze_vision_modules: bool(false, "keep the vision tower and patch merger fixed"),
 };
@@ -161,6 +181,12 @@ const GRPO_FIELDS = {
     1,
     "rewards of your own: custom_rewards.NAME=path/to/module.ts, whose default export is " +
       "(completion, sample) => number | null; then put NAME in reward_funcs",
+  ),
+  reward_timeout_s: num(
+    60,
+    "seconds a custom reward may go without returning on any row; past it the step fails naming the " +
+      "reward and the row, and the reward's worker is replaced",
+    { range: { min: 0, minOpen: true } },
   ),
 };
 

@@ -13,6 +13,7 @@ import {
   rewardWeightsProblem,
   type RunConfig,
 } from "./fields.ts";
+import { REWARDS } from "../rewards/registry.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -101,9 +102,14 @@ export function describeType(field: Field<unknown>): string {
   }
 }
 
-/** Parses "1e-3"-style text strictly: no empty strings, no trailing junk, finite. */
+/**
+ * Decimal numbers as written in configs ("8", "-0.5", "1e-3", ".5"), strictly: no empty strings, no
+ * trailing junk, finite. Number() alone would also take "0x1", "0b1" and "0o7", which nobody means here.
+ */
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+
 function parseNumber(text: string): number | undefined {
-  if (text.trim() === "") return undefined;
+  if (!DECIMAL.test(text)) return undefined;
   const x = Number(text);
   return Number.isFinite(x) ? x : undefined;
 }
@@ -278,6 +284,22 @@ function settingSources(problem: string, sources: ReadonlyMap<string, string>): 
   return named.length === 0 ? "" : ` (${named.map(([key, source]) => `${key} from ${source}`).join("; ")})`;
 }
 
+/**
+ * A name in reward_funcs that is neither a built-in reward nor a custom_rewards entry, as an error naming
+ * it and the nearest known name. Checked before reward_weights is matched against reward_funcs, so that a
+ * misspelt reward is reported as that rather than as a count of weights.
+ */
+export function unknownRewardProblem(
+  c: Pick<RunConfig, "reward_funcs" | "custom_rewards">,
+  where = "",
+): string | undefined {
+  const known = [...Object.keys(REWARDS), ...Object.keys(c.custom_rewards)];
+  const name = c.reward_funcs.find((f) => !known.includes(f));
+  if (name === undefined) return undefined;
+  return `unknown reward function "${name}": known ones are ${known.join(", ")}` +
+    `${didYouMean(nearest(name, known))} (a module of your own goes in custom_rewards.NAME${where})`;
+}
+
 /** Merges defaults < layers (in order) into one frozen, validated RunConfig. */
 export function parseConfig(layers: readonly ConfigLayer[]): ParsedConfig {
   const values: Record<string, unknown> = {};
@@ -331,6 +353,11 @@ export function parseConfig(layers: readonly ConfigLayer[]): ParsedConfig {
     }
   }
 
+  const unknownReward = unknownRewardProblem(
+    values as Pick<RunConfig, "reward_funcs" | "custom_rewards">,
+    sources.has("reward_funcs") ? `; reward_funcs from ${sources.get("reward_funcs")}` : "",
+  );
+  if (unknownReward !== undefined) throw new ConfigError(unknownReward, "reward_funcs");
   if (namedWeights.length > 0) applyNamedWeights(values, namedWeights, notes);
   const config = Object.freeze(values) as RunConfig;
   for (const check of CROSS_CHECKS) {

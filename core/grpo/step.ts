@@ -10,6 +10,7 @@ import type { Sample } from "../data/sample.ts";
 import type { Rng } from "../random.ts";
 import { rewardSample, weightedTotal } from "../rewards/registry.ts";
 import {
+  calledFromStep,
   collectingContext,
   type LoadedReward,
   needsImage,
@@ -96,7 +97,8 @@ export async function stageRollout(ctx: GrpoContext, prompts: PromptInputs[]): P
 
 /**
  * Stage 3 (started, not awaited): every reward on every row. Pure rewards run in the scorer's thread;
- * rewards that ask the policy (needsPolicy) run here, where the model is, their generations batched.
+ * rewards that ask the policy (needsPolicy) run here, where the model is, their generations batched;
+ * custom rewards are called from here too, as they already run in sandboxed workers of their own.
  * Scores come back in reward_funcs' order.
  */
 export async function stageRewards(
@@ -107,8 +109,8 @@ export async function stageRewards(
 ): Promise<Scored> {
   const withImage = ctx.rewards.some(needsImage);
   const rowSamples = Array.from(rollout.promptIndex, (b) => rewardSample(samples[b], withImage));
-  const onPolicy = ctx.rewards.filter((r) => r.definition.needsPolicy);
-  const offThread = ctx.rewards.filter((r) => !r.definition.needsPolicy).map((r) => r.name);
+  const onPolicy = ctx.rewards.filter(calledFromStep);
+  const offThread = ctx.rewards.filter((r) => !calledFromStep(r)).map((r) => r.name);
   const spec = ctx.rewardSpec;
   const scoring = offThread.length > 0
     ? ctx.scorer.score(subSpec(spec, offThread), completions, rowSamples)
@@ -127,7 +129,7 @@ export async function stageRewards(
   const policySeconds = (performance.now() - t0) / 1000;
   const off = await scoring;
   const scores = ctx.rewards.map((r) =>
-    r.definition.needsPolicy ? policyScores[onPolicy.indexOf(r)] : off.scores[offThread.indexOf(r.name)]
+    calledFromStep(r) ? policyScores[onPolicy.indexOf(r)] : off.scores[offThread.indexOf(r.name)]
   );
   return { scores, seconds: off.seconds + policySeconds, said: [...off.said, ...policyCtx.said] };
 }

@@ -2,6 +2,7 @@
  * The step's metric event, named as TRL names them, and the per-group sample log (samples.jsonl).
  */
 import type { Sample } from "../data/sample.ts";
+import { maxOf, minOf } from "../extremes.ts";
 import { meanStd, type RewardValue } from "../rewards/registry.ts";
 import type { Rollout } from "../rollout/generate.ts";
 import type { Metrics } from "../../workers/api.ts";
@@ -80,8 +81,8 @@ export function stepMetrics(x: StepMetricsInput): Metrics {
     "clip_ratio/high_mean": u["clip_ratio/high_mean"],
     "clip_ratio/region_mean": u["clip_ratio/region_mean"],
     "completions/mean_length": lengths.reduce((a, b) => a + b, 0) / lengths.length,
-    "completions/min_length": Math.min(...lengths),
-    "completions/max_length": Math.max(...lengths),
+    "completions/min_length": minOf(lengths),
+    "completions/max_length": maxOf(lengths),
     "completions/clipped_ratio": x.rollout.truncated.filter(Boolean).length / x.rollout.rows,
     grad_norm: u.gradNorm,
     learning_rate: x.learningRate,

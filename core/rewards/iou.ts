@@ -2,6 +2,7 @@
  * iou: how well the boxes a completion gives cover the ground-truth boxes, as intersection over union.
  */
 import type { Box } from "../data/sample.ts";
+import { maxOf } from "../extremes.ts";
 import { extractAnswer } from "./answer.ts";
 import { checkCoordinates, type FoundBox, inPixels, knownSize, parseBoxes } from "./boxes.ts";
 import type { RewardContext, RewardDefinition, RewardSample, RewardValue } from "./types.ts";
@@ -18,7 +19,7 @@ import type { RewardContext, RewardDefinition, RewardSample, RewardValue } from 
 export function boxIou(a: Box, b: Box): number {
   const coords = [...a, ...b];
   if (!coords.every(Number.isFinite)) return 0;
-  const largest = Math.max(...coords.map(Math.abs));
+  const largest = maxOf(coords.map(Math.abs));
   if (largest === 0) return 0;
   // Clamped so that 2^-e itself stays a finite double (2^±1000); the scaled values then lie within 2^24.
   const e = Math.min(1000, Math.max(-1000, Math.floor(Math.log2(largest))));

@@ -2,20 +2,27 @@
  * The rewards of a run, resolved from its config: each name in reward_funcs becomes a definition (a
  * built-in from the registry, or a user's module named in custom_rewards) with its options checked and
  * merged over the defaults. The same spec resolves in the trainer, in the reward worker, in
- * `deno task score` and in `serve-rewards`, so a reward scores the same everywhere.
+ * `deno task score` and in `serve-rewards`, so a reward scores the same everywhere. A custom module is
+ * only ever imported in its own sandboxed worker (workers/custom_reward.ts), here as everywhere.
  */
-import { bool, type Field, num, numList, str, strList } from "../config/field.ts";
-import { coerce, describeType, nearest } from "../config/parse.ts";
+import { FIELDS } from "../config/fields.ts";
+import { nearest } from "../config/parse.ts";
+import { type CustomRewardInfo, CustomRewardSandbox } from "../../workers/custom_reward.ts";
+import { readsImage, resolveOptions, scoreRows } from "./definition.ts";
 import { REWARDS } from "./registry.ts";
 import type { RewardContext, RewardDefinition, RewardOptions, RewardSample, RewardValue } from "./types.ts";
+
+export { type CustomRewardFn, resolveOptions } from "./definition.ts";
 
 /** The reward part of a run config (plain JSON, so that it can cross to a worker). */
 export interface RewardSetSpec {
   reward_funcs: readonly string[];
   /** reward_options.NAME.KEY: overrides of a reward's defaults. */
   reward_options: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
-  /** custom_rewards.NAME: the path or URL of a module whose default export is the reward. */
+  /** custom_rewards.NAME: the path (or file: URL) of a module whose default export is the reward. */
   custom_rewards: Readonly<Record<string, string>>;
+  /** Seconds a custom reward may go without returning a row; default the config field's. */
+  reward_timeout_s?: number;
 }
 
 /** The reward part of a run config. */
@@ -23,11 +30,13 @@ export function rewardSpecOf(config: {
   reward_funcs: readonly string[];
   reward_options: Readonly<Record<string, unknown>>;
   custom_rewards: Readonly<Record<string, unknown>>;
+  reward_timeout_s?: number;
 }): RewardSetSpec {
   return {
     reward_funcs: config.reward_funcs,
     reward_options: config.reward_options as RewardSetSpec["reward_options"],
     custom_rewards: config.custom_rewards as RewardSetSpec["custom_rewards"],
+    reward_timeout_s: config.reward_timeout_s,
   };
 }
 
@@ -38,121 +47,82 @@ export function rewardSpecOf(config: {
 export function absoluteSpec(spec: RewardSetSpec, base: URL): RewardSetSpec {
   const custom = Object.entries(spec.custom_rewards).map((
     [name, path],
-  ) => [name, moduleUrl(path, base).href]);
+  ) => [name, moduleUrl(name, path, base).href]);
   return { ...spec, custom_rewards: Object.fromEntries(custom) };
 }
 
 /** The spec narrowed to some of its rewards, with only their options. */
 export function subSpec(spec: RewardSetSpec, names: readonly string[]): RewardSetSpec {
   return {
+    ...spec,
     reward_funcs: names,
     reward_options: Object.fromEntries(
       Object.entries(spec.reward_options).filter(([n]) => names.includes(n)),
     ),
-    custom_rewards: spec.custom_rewards,
   };
 }
 
-/** One reward of the run: its definition and the options it is called with. */
+/**
+ * One reward of the run: its definition and the options it is called with. A custom reward has its
+ * sandbox, which scores it; its definition here only describes it.
+ */
 export interface LoadedReward {
   name: string;
   definition: RewardDefinition;
   options: RewardOptions;
+  sandbox?: CustomRewardSandbox;
 }
 
-/** A user's reward function, as a custom module's default export. */
-export type CustomRewardFn = (completion: string, sample: RewardSample) =>
-  | RewardValue
-  | Promise<RewardValue>;
+/** The timeout when a spec gives none (the config field's default). */
+const DEFAULT_REWARD_TIMEOUT_S = FIELDS.reward_timeout_s.default;
 
 /**
- * The config field an option's default implies, so that options are coerced and described exactly as
- * config keys are ("1e-3", "yes", "a,b" from the command line; a list's element type from its default's
- * first element, strings for an empty default).
+ * Where custom module `path` lives: a file path against `base`, or a file: URL. Any other URL (http:,
+ * https:, data:, ...) is refused: a custom reward is code that runs here, so it comes from a file you
+ * have, never from the network. A blob: URL is a file the browser lab's page read from disk, so it is
+ * taken there, outside Deno.
  */
-function fieldLike(example: RewardOptions[string]): Field<unknown> {
-  if (typeof example === "number") return num(example, "");
-  if (typeof example === "boolean") return bool(example, "");
-  if (typeof example === "string") return str(example, "");
-  return example.length > 0 && typeof example[0] === "number"
-    ? numList(example as number[], "")
-    : strList(example as string[], "");
-}
-
-/** The definition's defaults with `given` applied; an unknown key or a bad value names the key. */
-export function resolveOptions(
-  definition: RewardDefinition,
-  given: Readonly<Record<string, unknown>> = {},
-): RewardOptions {
-  const options: RewardOptions = { ...definition.defaults };
-  const keys = Object.keys(definition.defaults);
-  for (const [key, raw] of Object.entries(given)) {
-    const path = `reward_options.${definition.name}.${key}`;
-    if (!Object.hasOwn(definition.defaults, key)) {
-      const guess = nearest(key, keys);
-      throw new Error(
-        `unknown reward option "${path}": ` +
-          (keys.length === 0
-            ? `reward "${definition.name}" takes no options`
-            : `known ones are ${keys.join(", ")}`) +
-          (guess ? `. Did you mean "${guess}"?` : ""),
-      );
-    }
-    const field = fieldLike(definition.defaults[key]);
-    const value = coerce(field, raw) as RewardOptions[string] | undefined;
-    if (value === undefined) {
-      throw new Error(`bad value for "${path}": ${JSON.stringify(raw)} is not ${describeType(field)}`);
-    }
-    options[key] = value;
-  }
-  return options;
-}
-
-/** Where a custom module lives: an absolute URL as given, else `path` against `base`. */
-function moduleUrl(path: string, base: URL): URL {
-  return /^[a-z][a-z0-9+.-]*:/i.test(path) && !/^[a-z]:[\\/]/i.test(path)
-    ? new URL(path)
-    : new URL(path, base);
-}
-
-/** Imports a custom reward; its default export is a function or a whole RewardDefinition. */
-async function loadCustom(name: string, path: string, base: URL): Promise<RewardDefinition> {
-  const url = moduleUrl(path, base);
-  let module: Record<string, unknown>;
-  try {
-    module = await import(url.href);
-  } catch (e) {
-    throw new Error(`custom reward "${name}": cannot load ${path} (${url.href}): ${(e as Error).message}`);
-  }
-  const exported = module.default;
-  if (typeof exported === "function") {
-    const fn = exported as CustomRewardFn;
-    return {
-      name,
-      fn: (completion, sample) => fn(completion, sample),
-      defaults: {},
-      range: "as the module documents",
-      doc: `custom reward from ${path}`,
-      source: path,
-    };
-  }
-  if (exported && typeof exported === "object" && typeof (exported as RewardDefinition).fn === "function") {
-    const definition = exported as Partial<RewardDefinition>;
-    return {
-      fn: definition.fn!,
-      defaults: definition.defaults ?? {},
-      range: definition.range ?? "as the module documents",
-      doc: definition.doc ?? `custom reward from ${path}`,
-      needsImage: definition.needsImage,
-      needsPolicy: definition.needsPolicy,
-      name,
-      source: path,
-    };
-  }
+export function moduleUrl(name: string, path: string, base: URL): URL {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(path)?.[1].toLowerCase();
+  // "C:\rewards\x.ts" is a Windows path, not a URL with scheme "c".
+  if (scheme === undefined || /^[a-z]:[\\/]/i.test(path)) return new URL(path, base);
+  if (scheme === "file" || (scheme === "blob" && typeof Deno === "undefined")) return new URL(path);
   throw new Error(
-    `custom reward "${name}": ${path} has no default export that is a function ` +
-      "(completion, sample) => number | null | Promise<number | null>",
+    `custom_rewards.${name}: "${path}" is a ${scheme}: URL; a custom reward must be a file path ` +
+      "(its code runs on this machine, so it is never fetched from elsewhere)",
   );
+}
+
+/** Imports a custom reward in its sandboxed worker; its definition here only describes it. */
+async function loadCustom(name: string, spec: RewardSetSpec, base: URL): Promise<LoadedReward> {
+  const path = spec.custom_rewards[name];
+  const sandbox = new CustomRewardSandbox(
+    name,
+    path,
+    moduleUrl(name, path, base),
+    spec.reward_options[name] ?? {},
+    spec.reward_timeout_s ?? DEFAULT_REWARD_TIMEOUT_S,
+  );
+  let info: CustomRewardInfo;
+  try {
+    info = await sandbox.load();
+  } catch (e) {
+    await sandbox.close();
+    throw e;
+  }
+  const definition: RewardDefinition = {
+    name,
+    fn: () => {
+      throw new Error(`reward "${name}" runs in its own worker: score it with scoreRewards()`);
+    },
+    defaults: info.defaults,
+    range: info.range,
+    doc: info.doc,
+    source: path,
+    needsImage: () => info.needsImage,
+    needsPolicy: info.needsPolicy,
+  };
+  return { name, definition, options: info.options, sandbox };
 }
 
 /**
@@ -178,20 +148,49 @@ export async function loadRewardSet(spec: RewardSetSpec, base: URL): Promise<Loa
     }
   }
   const known = [...Object.keys(REWARDS), ...Object.keys(spec.custom_rewards)];
-  return await Promise.all(spec.reward_funcs.map(async (name) => {
-    let definition: RewardDefinition;
-    if (Object.hasOwn(REWARDS, name)) definition = REWARDS[name];
-    else if (Object.hasOwn(spec.custom_rewards, name)) {
-      definition = await loadCustom(name, spec.custom_rewards[name], base);
-    } else {
-      const guess = nearest(name, known);
-      throw new Error(
-        `unknown reward function "${name}": known ones are ${known.join(", ")}` +
-          (guess ? `. Did you mean "${guess}"?` : "") + " (a module of your own goes in custom_rewards.NAME)",
-      );
-    }
-    return { name, definition, options: resolveOptions(definition, spec.reward_options[name]) };
+  for (const name of spec.reward_funcs) {
+    if (Object.hasOwn(REWARDS, name) || Object.hasOwn(spec.custom_rewards, name)) continue;
+    const guess = nearest(name, known);
+    throw new Error(
+      `unknown reward function "${name}": known ones are ${known.join(", ")}` +
+        (guess ? `. Did you mean "${guess}"?` : "") + " (a module of your own goes in custom_rewards.NAME)",
+    );
+  }
+  const loading = await Promise.allSettled(spec.reward_funcs.map((name): Promise<LoadedReward> => {
+    if (!Object.hasOwn(REWARDS, name)) return loadCustom(name, spec, base);
+    const definition = REWARDS[name];
+    return Promise.resolve({
+      name,
+      definition,
+      options: resolveOptions(definition, spec.reward_options[name]),
+    });
   }));
+  const failed = loading.find((r) => r.status === "rejected");
+  const loaded = loading.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);
+  if (failed) {
+    // The custom rewards that did load have workers: stop them before saying why the set failed.
+    await closeRewards(loaded);
+    throw failed.reason;
+  }
+  return loaded;
+}
+
+/** Stops the workers of the set's custom rewards. */
+export async function closeRewards(rewards: readonly LoadedReward[]): Promise<void> {
+  await Promise.all(rewards.map((r) => r.sandbox?.close()));
+}
+
+/** "custom reward NAME: runs code from PATH (...)", one line per custom reward of the set. */
+export function rewardNotes(rewards: readonly LoadedReward[]): string[] {
+  return rewards.flatMap((r) => r.sandbox ? [r.sandbox.note] : []);
+}
+
+/**
+ * Whether the step calls this reward itself rather than through the run's scorer: a reward that asks
+ * the policy (which is on the step's thread), or a custom one (already in a worker of its own).
+ */
+export function calledFromStep(reward: LoadedReward): boolean {
+  return reward.definition.needsPolicy === true || reward.sandbox !== undefined;
 }
 
 /**
@@ -210,29 +209,20 @@ export async function scoreRewards(
   }
   const callCtx: RewardContext = { ...ctx, batch: samples };
   return await Promise.all(
-    rewards.map(({ name, definition, options }) =>
-      Promise.all(completions.map(async (completion, r) => {
-        try {
-          const value = await definition.fn(completion, samples[r], options, callCtx);
-          if (value !== null && (typeof value !== "number" || !Number.isFinite(value))) {
-            throw new Error(`returned ${typeof value === "number" ? value : JSON.stringify(value)}`);
-          }
-          return value;
-        } catch (e) {
-          throw new Error(
-            `reward "${name}" failed on row ${r} (sample ${samples[r].id}): ${(e as Error).message}`,
-          );
-        }
-      }))
+    rewards.map(({ name, definition, options, sandbox }) =>
+      sandbox ? sandbox.score(completions, samples, callCtx) : scoreRows(
+        name,
+        (completion, sample) => definition.fn(completion, sample, options, callCtx),
+        completions,
+        samples,
+      )
     ),
   );
 }
 
 /** Whether a loaded reward reads the pixels with its options. */
 export function needsImage({ definition, options }: LoadedReward): boolean {
-  // A custom module written in JavaScript may give a plain boolean.
-  const needs = definition.needsImage as unknown;
-  return typeof needs === "function" ? definition.needsImage!(options) : needs === true;
+  return readsImage(definition, options);
 }
 
 /** A RewardContext whose sayOnce collects each distinct line once into `said`. */

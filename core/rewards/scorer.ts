@@ -4,6 +4,7 @@
  */
 import type { RewardSample, RewardValue } from "./types.ts";
 import {
+  closeRewards,
   collectingContext,
   type LoadedReward,
   loadRewardSet,
@@ -18,23 +19,35 @@ export interface Scored {
   said: string[];
 }
 
+/** A scorer's two calls, as the reward worker exposes them. */
+export interface SpecScorer {
+  score(spec: RewardSetSpec, completions: string[], samples: RewardSample[]): Promise<Scored>;
+  /** Stops the workers of the custom rewards it loaded. */
+  close(): Promise<void>;
+}
+
 /**
  * Scores rows with the rewards of a spec, loading them once per distinct spec. What the reward worker and
  * the in-thread scorer both run; `sayOnce` lines are returned once over the scorer's lifetime.
  */
-export function specScorer(
-  base: URL,
-): (spec: RewardSetSpec, completions: string[], samples: RewardSample[]) => Promise<Scored> {
+export function specScorer(base: URL): SpecScorer {
   const loaded = new Map<string, Promise<LoadedReward[]>>();
   const ctx = collectingContext();
-  return async (spec, completions, samples) => {
-    const key = JSON.stringify(spec);
-    if (!loaded.has(key)) loaded.set(key, loadRewardSet(spec, base));
-    const rewards = await loaded.get(key)!;
-    const t0 = performance.now();
-    const scores = await scoreRewards(rewards, completions, samples, ctx);
-    const seconds = (performance.now() - t0) / 1000;
-    return { scores, seconds, said: ctx.said.splice(0) };
+  return {
+    async score(spec, completions, samples) {
+      const key = JSON.stringify(spec);
+      if (!loaded.has(key)) loaded.set(key, loadRewardSet(spec, base));
+      const rewards = await loaded.get(key)!;
+      const t0 = performance.now();
+      const scores = await scoreRewards(rewards, completions, samples, ctx);
+      const seconds = (performance.now() - t0) / 1000;
+      return { scores, seconds, said: ctx.said.splice(0) };
+    },
+    async close() {
+      const sets = await Promise.allSettled(loaded.values());
+      loaded.clear();
+      await Promise.all(sets.map((s) => s.status === "fulfilled" ? closeRewards(s.value) : undefined));
+    },
   };
 }
 
@@ -55,5 +68,6 @@ export function cwdUrl(): URL {
 
 /** Scores on the calling thread: for tests of the step and for environments without workers. */
 export function inThreadScorer(base: URL = cwdUrl()): RewardScorer {
-  return { where: "trainer thread", score: specScorer(base), close: () => Promise.resolve() };
+  const scorer = specScorer(base);
+  return { where: "trainer thread", score: scorer.score, close: scorer.close };
 }

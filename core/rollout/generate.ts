@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { maxOf } from "../extremes.ts";
 import type { Rng } from "../random.ts";
 import type { PromptInputs } from "../text/types.ts";
 import type { Qwen2VLModel } from "../../models/qwen2_vl/model.ts";
@@ -129,7 +130,7 @@ export async function generate(model: Qwen2VLModel, req: GenerateRequest): Promi
     cache?.dispose();
     imageEmbeds?.dispose();
   }
-  const C = Math.max(0, ...completionIds.map((ids) => ids.length));
+  const C = Math.max(0, maxOf(completionIds.map((ids) => ids.length)));
   const logprobs = new Float32Array(N * C);
   const mask = new Float32Array(N * C);
   logprobRows.forEach((row, r) => {

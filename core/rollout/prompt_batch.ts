@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { maxOf } from "../extremes.ts";
 import type { PromptInputs } from "../text/types.ts";
 import type { Qwen2VLModel } from "../../models/qwen2_vl/model.ts";
 import { ropeIndex, ropeIndexOptions } from "../../models/qwen2_vl/rope_index.ts";
@@ -21,7 +22,7 @@ export interface PromptBatch {
 /** Left-pads the rows' prompts with padId and computes their M-RoPE positions. */
 export function leftPaddedPrompts(model: Qwen2VLModel, rows: PromptInputs[], padId: number): PromptBatch {
   const N = rows.length;
-  const P = Math.max(...rows.map((p) => p.inputIds.length));
+  const P = maxOf(rows.map((p) => p.inputIds.length));
   const realIds = rows.map((p) => [...new Array(P - p.inputIds.length).fill(padId), ...p.inputIds]);
   const attentionMask = rows.map((p) => [
     ...new Array(P - p.inputIds.length).fill(0),

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { maxOf } from "../extremes.ts";
 import type { PromptInputs } from "../text/types.ts";
 import type { Qwen2VLModel } from "../../models/qwen2_vl/model.ts";
 import { leftPaddedPrompts, positionsAt, type PromptBatch, rowImageEmbeds } from "../rollout/prompt_batch.ts";
@@ -36,7 +37,7 @@ export function buildSequenceBatch(
   if (completions.length !== N) throw new Error(`${N} prompts but ${completions.length} completions`);
   const prompt = leftPaddedPrompts(model, rowPrompts, padId);
   const P = prompt.length;
-  const C = Math.max(1, ...completions.map((c) => c.length));
+  const C = Math.max(1, maxOf(completions.map((c) => c.length)));
   const L = P + C - 1;
   const padLocal = model.toLocalIds([padId])[0];
   const inputIds = new Int32Array(N * L).fill(padLocal);

@@ -12,10 +12,11 @@ import { openRunDataset, type RunDataset } from "../data/datasets/run_data.ts";
 import { blobFiles, urlFiles } from "../data/datasets/files.ts";
 import { loadTextPipeline, type TextPipeline } from "../text/pipeline.ts";
 import { taskVocabulary } from "../text/vocabulary.ts";
-import { configFromJson, tiny } from "../../models/qwen2_vl/configs.ts";
+import { tiny } from "../../models/qwen2_vl/configs.ts";
 import { parameterCount } from "../../models/qwen2_vl/params.ts";
 import { Qwen2VLModel } from "../../models/qwen2_vl/model.ts";
-import { modelFromSafetensors, modelToSafetensors } from "../../models/qwen2_vl/checkpoint.ts";
+import { modelFromCheckpoint, modelToSafetensors } from "../../models/qwen2_vl/checkpoint.ts";
+import { refuseOversizedStep } from "./memory_check.ts";
 import { AdamW, adamWOptions, clipAndStep } from "./optimizer.ts";
 import { makeSchedule } from "./schedule.ts";
 import { accumulateGradients, sftGradients } from "./sft.ts";
@@ -24,8 +25,10 @@ import { grpoStep } from "../grpo/step.ts";
 import { Rng } from "../random.ts";
 import {
   absoluteSpec,
+  closeRewards,
   type LoadedReward,
   loadRewardSet,
+  rewardNotes,
   type RewardSetSpec,
   rewardSpecOf,
 } from "../rewards/reward_set.ts";
@@ -109,8 +112,10 @@ export class TrainerSession implements TrainerApi {
     resume?: TrainState,
     dataFiles?: ReadonlyMap<string, Blob>,
   ): Promise<InitInfo> {
+    await closeRewards(this.#ready?.rewards ?? []);
     this.#disposeModels();
-    // Unknown names, bad options and unloadable custom modules fail here, before any model is built.
+    // Unknown names, bad options and unloadable custom modules fail here, before any model is built. A
+    // custom module is imported only in its sandboxed worker, never on this thread.
     const rewardSpec = absoluteSpec(rewardSpecOf(config), this.#rewardBase);
     const rewards = await loadRewardSet(rewardSpec, this.#rewardBase);
     const choice = await initBackend({
@@ -120,22 +125,21 @@ export class TrainerSession implements TrainerApi {
     });
     this.#device = watchDevice();
     const text = await loadTextPipeline({ modelBase: new URL("models/", assets.publicBase) });
-    const notes: string[] = [];
+    // Said on every start and resume: a run folder from someone else runs its custom modules again.
+    const notes: string[] = rewardNotes(rewards);
+    // A checkpoint is checked as it loads (each error names its file), and must be the model=NAME given.
+    const load = (files: CheckpointFiles, what: string) =>
+      modelFromCheckpoint(files, what, config.model, taskVocabulary(text));
     const start = (): Qwen2VLModel => {
-      if (checkpoint) {
-        return modelFromSafetensors(
-          configFromJson(JSON.parse(checkpoint.configJson)),
-          checkpoint.safetensors,
-        );
-      }
-      if (config.model !== "tiny") {
+      if (checkpoint) return load(checkpoint, "checkpoint");
+      if (config.model !== "tiny" && config.model !== "auto") {
         throw new Error(`model=${config.model}: only "tiny" can start from a fresh init; give a checkpoint`);
       }
       return Qwen2VLModel.init(tiny(taskVocabulary(text)), config.seed);
     };
-    const model = resume
-      ? modelFromSafetensors(configFromJson(JSON.parse(resume.model.configJson)), resume.model.safetensors)
-      : start();
+    // Before any model is built: a batch that cannot fit would otherwise grow until the process dies.
+    await refuseOversizedStep(config, text, resume?.model ?? checkpoint, taskOf(config.task, 0));
+    const model = resume ? load(resume.model, "resumed") : start();
     const weights = resume
       ? "weights from the resumed run"
       : checkpoint
@@ -354,6 +358,7 @@ export class TrainerSession implements TrainerApi {
   }
 
   async dispose(): Promise<void> {
+    await closeRewards(this.#ready?.rewards ?? []);
     this.#disposeModels();
     await this.#scorer?.close();
     this.#scorer = undefined;

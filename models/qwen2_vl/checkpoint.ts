@@ -1,5 +1,9 @@
-/** Qwen2VLModel <-> safetensors bytes, with HF parameter names. */
+/**
+ * Qwen2VLModel <-> safetensors bytes, with HF parameter names. Loading checks what it reads (the
+ * safetensors file, config.json's fields, finite weights) and names the file in every error.
+ */
 import type { Qwen2VLConfig } from "./config.ts";
+import { checkNamedModel, configFromText } from "./configs.ts";
 import { Qwen2VLModel } from "./model.ts";
 import { readSafetensors, type SafeTensor, writeSafetensors } from "../safetensors.ts";
 
@@ -15,7 +19,79 @@ export async function modelToSafetensors(
   return writeSafetensors(tensors, { format: "pt", ...metadata });
 }
 
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * The tensors of a model.safetensors read from `file` (a path or a label, for the messages). A
+ * malformed file, or a weight that is NaN or infinite, is an error naming the file and the tensor: a
+ * NaN weight would otherwise surface far away, as a sampled token id that is not a number.
+ */
+export function checkpointTensors(bytes: Uint8Array, file: string): Map<string, SafeTensor> {
+  let tensors: Map<string, SafeTensor>;
+  try {
+    tensors = readSafetensors(bytes).tensors;
+  } catch (e) {
+    throw new Error(`${file}: ${messageOf(e)}`);
+  }
+  for (const [name, t] of tensors) {
+    const data = t.data;
+    for (let i = 0; i < data.length; i++) {
+      // x - x is 0 for every finite x, and NaN for NaN and ±Infinity: one test in the loop.
+      if (data[i] - data[i] !== 0) {
+        throw new Error(
+          `${file}: tensor ${name} holds ${data[i]} at element ${i}; the checkpoint is damaged`,
+        );
+      }
+    }
+  }
+  return tensors;
+}
+
 /** A model from safetensors bytes (F32, F16 or BF16); names and shapes must match the config exactly. */
-export function modelFromSafetensors(config: Qwen2VLConfig, bytes: Uint8Array): Qwen2VLModel {
-  return Qwen2VLModel.fromTensors(config, readSafetensors(bytes).tensors);
+export function modelFromSafetensors(
+  config: Qwen2VLConfig,
+  bytes: Uint8Array,
+  file = "model.safetensors",
+): Qwen2VLModel {
+  const tensors = checkpointTensors(bytes, file);
+  try {
+    return Qwen2VLModel.fromTensors(config, tensors);
+  } catch (e) {
+    throw new Error(`${file}: ${messageOf(e)}`);
+  }
+}
+
+/** Where a checkpoint's two files came from, for error messages. */
+export interface CheckpointSource {
+  configJson: string;
+  safetensors: string;
+}
+
+/** A checkpoint as config.json text and model.safetensors bytes (workers/api.ts's CheckpointFiles). */
+export interface CheckpointInput {
+  configJson: string;
+  safetensors: Uint8Array;
+  source?: CheckpointSource;
+}
+
+/** The names used when a checkpoint does not say where it came from (`what`: "checkpoint", ...). */
+export function unnamedSource(what: string): CheckpointSource {
+  return { configJson: `${what} config.json`, safetensors: `${what} model.safetensors` };
+}
+
+/**
+ * A model from a checkpoint's config.json and model.safetensors, each error naming its file. `model` is
+ * RunConfig's model=NAME: a checkpoint of another shape is an error naming both, before any weight is
+ * decoded; `vocabIds` is the task vocabulary that tiny stands for.
+ */
+export function modelFromCheckpoint(
+  files: CheckpointInput,
+  what = "checkpoint",
+  model = "auto",
+  vocabIds: readonly number[] = [],
+): Qwen2VLModel {
+  const source = files.source ?? unnamedSource(what);
+  const config = configFromText(files.configJson, source.configJson);
+  checkNamedModel(model, config, source.configJson, vocabIds);
+  return modelFromSafetensors(config, files.safetensors, source.safetensors);
 }

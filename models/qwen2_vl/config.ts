@@ -88,26 +88,13 @@ export function patchDim(config: Qwen2VLConfig): number {
   return v.in_chans * v.temporal_patch_size * v.patch_size * v.patch_size;
 }
 
-function positiveInt(value: unknown, key: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
-    throw new Error(`Qwen2VLConfig: ${key} must be a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function positiveNumber(value: unknown, key: string): number {
-  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
-    throw new Error(`Qwen2VLConfig: ${key} must be a positive number, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function nonNegativeInt(value: unknown, key: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-    throw new Error(`Qwen2VLConfig: ${key} must be a non-negative integer, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
+/** Qwen2-VL's image geometry, which the lab's image processor (core/text/image_inputs.ts) produces. */
+export const FIXED_VISION = {
+  in_chans: 3,
+  patch_size: 14,
+  temporal_patch_size: 2,
+  spatial_merge_size: 2,
+} as const;
 
 /** The vision_config keys, all positive integers. */
 export const VISION_CONFIG_KEYS = [
@@ -122,79 +109,111 @@ export const VISION_CONFIG_KEYS = [
   "hidden_size",
 ] as const;
 
-/** Checks every invariant the model code relies on; the error names the key. Returns the config. */
-export function validateConfig(config: Qwen2VLConfig): Qwen2VLConfig {
+const POSITIVE_INT_KEYS = [
+  "vocab_size",
+  "hidden_size",
+  "intermediate_size",
+  "num_hidden_layers",
+  "num_attention_heads",
+  "num_key_value_heads",
+  "max_position_embeddings",
+] as const;
+
+const SPECIAL_TOKEN_KEYS = ["image_token_id", "vision_start_token_id", "vision_end_token_id"] as const;
+
+/**
+ * Checks every invariant the model code relies on and returns the config. An error starts with `where`
+ * (the config.json's path when one was read) and names the keys that disagree.
+ */
+export function validateConfig(config: Qwen2VLConfig, where = "Qwen2VLConfig"): Qwen2VLConfig {
+  const fail: (message: string) => never = (message) => {
+    throw new Error(`${where}: ${message}`);
+  };
+  const positiveInt = (value: unknown, key: string) => {
+    if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+      fail(`${key} must be a positive integer, got ${JSON.stringify(value)}`);
+    }
+  };
+  const nonNegativeInt = (value: unknown, key: string) => {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+      fail(`${key} must be a non-negative integer, got ${JSON.stringify(value)}`);
+    }
+  };
+  const positiveNumber = (value: unknown, key: string) => {
+    if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+      fail(`${key} must be a positive number, got ${JSON.stringify(value)}`);
+    }
+  };
   const c = config;
-  for (
-    const key of [
-      "vocab_size",
-      "hidden_size",
-      "intermediate_size",
-      "num_hidden_layers",
-      "num_attention_heads",
-      "num_key_value_heads",
-      "max_position_embeddings",
-    ] as const
-  ) positiveInt(c[key], key);
+  for (const key of POSITIVE_INT_KEYS) positiveInt(c[key], key);
   positiveNumber(c.rms_norm_eps, "rms_norm_eps");
   positiveNumber(c.rope_theta, "rope_theta");
-  if (typeof c.tie_word_embeddings !== "boolean") {
-    throw new Error(`Qwen2VLConfig: tie_word_embeddings must be a boolean`);
-  }
-  for (const key of ["image_token_id", "vision_start_token_id", "vision_end_token_id"] as const) {
-    nonNegativeInt(c[key], key);
-  }
+  if (typeof c.tie_word_embeddings !== "boolean") fail(`tie_word_embeddings must be a boolean`);
+  for (const key of SPECIAL_TOKEN_KEYS) nonNegativeInt(c[key], key);
   if (c.hidden_size % c.num_attention_heads !== 0) {
-    throw new Error(
-      `Qwen2VLConfig: hidden_size ${c.hidden_size} is not divisible by num_attention_heads ${c.num_attention_heads}`,
-    );
+    fail(`hidden_size ${c.hidden_size} is not a multiple of num_attention_heads ${c.num_attention_heads}`);
   }
   if (c.num_attention_heads % c.num_key_value_heads !== 0) {
-    throw new Error(
-      `Qwen2VLConfig: num_attention_heads ${c.num_attention_heads} is not divisible by num_key_value_heads ${c.num_key_value_heads}`,
+    fail(
+      `num_attention_heads ${c.num_attention_heads} is not a multiple of num_key_value_heads ` +
+        `${c.num_key_value_heads} (grouped-query attention shares each kv head among whole groups)`,
     );
   }
   const headDim = textHeadDim(c);
-  if (headDim % 2 !== 0) throw new Error(`Qwen2VLConfig: head_dim ${headDim} must be even for rotary`);
+  if (headDim % 2 !== 0) {
+    fail(`head_dim ${headDim} (hidden_size / num_attention_heads) must be even for rotary`);
+  }
   const rs = c.rope_scaling;
   if (!rs || rs.type !== "mrope" || !Array.isArray(rs.mrope_section) || rs.mrope_section.length !== 3) {
-    throw new Error(`Qwen2VLConfig: rope_scaling must be {type: "mrope", mrope_section: [t, h, w]}`);
+    fail(`rope_scaling must be {type: "mrope", mrope_section: [t, h, w]}`);
   }
   rs.mrope_section.forEach((s, i) => nonNegativeInt(s, `rope_scaling.mrope_section[${i}]`));
   const sectionSum = rs.mrope_section[0] + rs.mrope_section[1] + rs.mrope_section[2];
-  if (sectionSum !== headDim / 2) {
-    throw new Error(
-      `Qwen2VLConfig: rope_scaling.mrope_section sums to ${sectionSum}, but head_dim / 2 is ${headDim / 2}`,
+  if (sectionSum * 2 !== headDim) {
+    fail(
+      `rope_scaling.mrope_section sums to ${sectionSum}, but head_dim / 2 is ${headDim / 2} ` +
+        `(head_dim = hidden_size ${c.hidden_size} / num_attention_heads ${c.num_attention_heads})`,
     );
   }
   const v = c.vision_config;
-  if (!v) throw new Error(`Qwen2VLConfig: vision_config is missing`);
+  if (typeof v !== "object" || v === null) fail(`vision_config is missing`);
   for (const key of VISION_CONFIG_KEYS) positiveInt(v[key], `vision_config.${key}`);
+  for (const [key, value] of Object.entries(FIXED_VISION)) {
+    const given = v[key as keyof typeof FIXED_VISION];
+    if (given !== value) {
+      fail(`vision_config.${key} is ${given}, but Qwen2-VL's image processor here makes ${key} ${value}`);
+    }
+  }
   if (v.embed_dim % v.num_heads !== 0 || (v.embed_dim / v.num_heads) % 4 !== 0) {
-    throw new Error(
-      `Qwen2VLConfig: vision_config.embed_dim / num_heads = ${
+    fail(
+      `vision_config.embed_dim ${v.embed_dim} / num_heads ${v.num_heads} = ${
         v.embed_dim / v.num_heads
       } must be an integer divisible by 4 (2-D rotary over h and w)`,
     );
   }
   if (v.hidden_size !== c.hidden_size) {
-    throw new Error(
-      `Qwen2VLConfig: vision_config.hidden_size ${v.hidden_size} must equal hidden_size ${c.hidden_size}`,
-    );
+    fail(`vision_config.hidden_size ${v.hidden_size} must equal hidden_size ${c.hidden_size}`);
   }
   if (c.vocab_ids !== undefined) {
-    if (!Array.isArray(c.vocab_ids)) throw new Error(`Qwen2VLConfig: vocab_ids must be an array`);
+    if (!Array.isArray(c.vocab_ids)) fail(`vocab_ids must be an array`);
     if (c.vocab_ids.length !== c.vocab_size) {
-      throw new Error(
-        `Qwen2VLConfig: vocab_ids has ${c.vocab_ids.length} entries but vocab_size is ${c.vocab_size}`,
-      );
+      fail(`vocab_ids has ${c.vocab_ids.length} entries but vocab_size is ${c.vocab_size}`);
     }
     const seen = new Set<number>();
     c.vocab_ids.forEach((id, i) => {
       nonNegativeInt(id, `vocab_ids[${i}]`);
-      if (seen.has(id)) throw new Error(`Qwen2VLConfig: vocab_ids[${i}] = ${id} is a duplicate`);
+      if (seen.has(id)) fail(`vocab_ids[${i}] = ${id} is a duplicate`);
       seen.add(id);
     });
+    for (const key of SPECIAL_TOKEN_KEYS) {
+      if (!seen.has(c[key])) {
+        fail(`${key} ${c[key]} is not in vocab_ids: the image tokens need rows of their own`);
+      }
+    }
+  } else {
+    for (const key of SPECIAL_TOKEN_KEYS) {
+      if (c[key] >= c.vocab_size) fail(`${key} ${c[key]} is not below vocab_size ${c.vocab_size}`);
+    }
   }
   return c;
 }

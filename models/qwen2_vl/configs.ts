@@ -99,15 +99,15 @@ const TEXT_KEYS = [
 /**
  * Reads a parsed Hugging Face config.json. HF files carry many keys the forward pass does not use
  * (architectures, torch_dtype, bos_token_id, ...): those are not copied. A missing key the model needs,
- * or a wrong value, is an error naming it (from validateConfig).
+ * or a wrong value, is an error that starts with `where` (the file) and names the key (validateConfig).
  */
-export function configFromJson(json: unknown): Qwen2VLConfig {
-  if (typeof json !== "object" || json === null) {
-    throw new Error("Qwen2VLConfig: config.json is not an object");
+export function configFromJson(json: unknown, where = "config.json"): Qwen2VLConfig {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new Error(`${where}: the config is not a JSON object`);
   }
   const src = json as Record<string, unknown>;
   const vsrc = src.vision_config as Record<string, unknown> | undefined;
-  if (typeof vsrc !== "object" || vsrc === null) throw new Error("Qwen2VLConfig: vision_config is missing");
+  if (typeof vsrc !== "object" || vsrc === null) throw new Error(`${where}: vision_config is missing`);
   const out: Record<string, unknown> = {};
   for (const key of TEXT_KEYS) if (key in src) out[key] = src[key];
   const vision: Record<string, unknown> = {};
@@ -116,5 +116,66 @@ export function configFromJson(json: unknown): Qwen2VLConfig {
     vision[key] = key === "in_chans" && !("in_chans" in vsrc) ? vsrc.in_channels : vsrc[key];
   }
   out.vision_config = vision;
-  return validateConfig(out as unknown as Qwen2VLConfig);
+  return validateConfig(out as unknown as Qwen2VLConfig, where);
+}
+
+/** A config.json's text, parsed and checked; every error starts with the file's name. */
+export function configFromText(text: string, file: string): Qwen2VLConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return configFromJson(json, file);
+}
+
+/**
+ * The values of RunConfig's `model` field: "auto" (whatever the checkpoint is; a fresh init builds
+ * tiny) or a name of CONFIGS. Kept equal to core/config/fields.ts's enum by a test.
+ */
+export const MODEL_NAMES = ["auto", ...Object.keys(CONFIGS)] as readonly string[];
+
+/** The fields that tell two models apart, in the order a mismatch lists them. */
+const IDENTITY_KEYS = [
+  "hidden_size",
+  "num_hidden_layers",
+  "vocab_size",
+  "intermediate_size",
+  "num_attention_heads",
+  "num_key_value_heads",
+] as const;
+
+/** The config `model=name` builds; tiny's vocabulary is the task vocabulary given. */
+export function namedConfig(name: ConfigName, vocabIds: readonly number[]): Qwen2VLConfig {
+  return name === "tiny" ? tiny([...vocabIds]) : CONFIGS[name]();
+}
+
+/**
+ * Throws when `model=name` disagrees with the checkpoint's config `loaded`, read from `file`; for tiny,
+ * `vocabIds` is the task vocabulary a fresh tiny model gets. "auto" accepts any checkpoint; a name
+ * outside MODEL_NAMES is an error listing them (RunConfig's enum refuses it first).
+ */
+export function checkNamedModel(
+  name: string,
+  loaded: Qwen2VLConfig,
+  file: string,
+  vocabIds: readonly number[],
+): void {
+  if (name === "auto") return;
+  if (!(name in CONFIGS)) throw new Error(`model=${name} is not one of ${MODEL_NAMES.join(", ")}`);
+  const named = namedConfig(name as ConfigName, vocabIds);
+  const differ: string[] = IDENTITY_KEYS.filter((k) => loaded[k] !== named[k]).map((k) =>
+    `${k} ${loaded[k]} vs ${named[k]}`
+  );
+  for (const k of ["depth", "embed_dim"] as const) {
+    if (loaded.vision_config[k] !== named.vision_config[k]) {
+      differ.push(`vision_config.${k} ${loaded.vision_config[k]} vs ${named.vision_config[k]}`);
+    }
+  }
+  if (differ.length === 0) return;
+  throw new Error(
+    `model=${name} but the checkpoint ${file} is a different model (${differ.join(", ")}; the ` +
+      `checkpoint's vs ${name}'s): drop model= (default auto: the checkpoint's own) or give its checkpoint`,
+  );
 }

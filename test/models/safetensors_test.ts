@@ -111,3 +111,48 @@ Deno.test("fromTensors() names the parameter with a wrong shape, a missing one a
   extra.set("lm_head.weight", { shape: [34, 64], data: new Float32Array(34 * 64) });
   assertThrows(() => Qwen2VLModel.fromTensors(config, extra), Error, "unexpected parameter lm_head.weight");
 });
+
+/** A safetensors file from a header object and raw data, as a hostile or broken writer might make it. */
+function rawFile(headerJson: string, data: Uint8Array): Uint8Array {
+  const json = new TextEncoder().encode(headerJson);
+  const out = new Uint8Array(8 + json.length + data.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  out.set(data, 8 + json.length);
+  return out;
+}
+
+const f32 = (shape: number[], begin: number, end: number) =>
+  JSON.stringify({ dtype: "F32", shape, data_offsets: [begin, end] });
+
+Deno.test("readSafetensors() refuses overlapping offsets, naming the tensor", () => {
+  const bytes = rawFile(`{"a": ${f32([2], 0, 8)}, "b": ${f32([2], 4, 12)}}`, new Uint8Array(12));
+  assertThrows(
+    () => readSafetensors(bytes),
+    Error,
+    "safetensors: b offsets [4, 12] overlap the tensor before it",
+  );
+});
+
+Deno.test("readSafetensors() refuses a gap between tensors and data that no tensor covers", () => {
+  const gap = rawFile(`{"a": ${f32([1], 0, 4)}, "b": ${f32([1], 8, 12)}}`, new Uint8Array(12));
+  assertThrows(() => readSafetensors(gap), Error, "bytes [4, 8) before b belong to no tensor");
+  const tail = rawFile(`{"a": ${f32([1], 0, 4)}}`, new Uint8Array(8));
+  assertThrows(() => readSafetensors(tail), Error, "the tensors cover 4 bytes but the data holds 8");
+});
+
+Deno.test("readSafetensors() refuses a tensor named twice instead of keeping the last copy", () => {
+  const bytes = rawFile(`{"a": ${f32([1], 0, 4)}, "a": ${f32([1], 4, 8)}}`, new Uint8Array(8));
+  assertThrows(() => readSafetensors(bytes), Error, "safetensors: tensor a is named twice in the header");
+});
+
+Deno.test("readSafetensors() refuses __metadata__ values that are not strings", () => {
+  const bytes = rawFile(`{"__metadata__": {"step": 3}, "a": ${f32([1], 0, 4)}}`, new Uint8Array(4));
+  assertThrows(() => readSafetensors(bytes), Error, "__metadata__.step is 3, not a string");
+  const nested = rawFile(`{"__metadata__": {"k": "v", "a": "x"}, "a": ${f32([1], 0, 4)}}`, new Uint8Array(4));
+  assertEquals(
+    readSafetensors(nested).metadata,
+    { k: "v", a: "x" },
+    "a nested key is not a duplicate tensor",
+  );
+});

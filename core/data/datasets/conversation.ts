@@ -95,16 +95,21 @@ function recordOf(value: unknown, source: string, line: number): DatasetRecord {
 
 /**
  * Reads conversation JSONL text. `source` names the file in ids and messages. Every line that reads
- * becomes a record; every other line a Problem naming its line number.
+ * becomes a record; every other line a Problem naming its line number. `invalid` holds the lines whose
+ * bytes were not UTF-8 (decodeJsonl), by line number, with the reason.
  */
-export function readConversationJsonl(text: string, source: string): ParsedDataset {
-  const { lines, blank } = parseJsonLines(text);
+export function readConversationJsonl(
+  text: string,
+  source: string,
+  invalid?: ReadonlyMap<number, string>,
+): ParsedDataset {
+  const { lines, blank } = parseJsonLines(text, undefined, invalid);
   const records: DatasetRecord[] = [];
   const problems: Problem[] = [];
   for (const l of lines) {
     const where = `${source}:${l.line}`;
     if ("error" in l) {
-      problems.push({ where, at: l.line, message: l.error, kind: "json" });
+      problems.push({ where, at: l.line, message: l.error, kind: l.kind });
       continue;
     }
     try {

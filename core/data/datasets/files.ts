@@ -46,9 +46,13 @@ export function displayUrl(url: URL): string {
   return url.protocol === "file:" ? decodeURIComponent(url.pathname) : url.href;
 }
 
-/** DataFiles that read paths against `base` through fetch. */
+/** DataFiles that read paths against `base` through fetch; on disk under Deno, they know real paths. */
 export function urlFiles(base: URL): DataFiles {
+  const locate = (path: string) => displayUrl(resolveUrl(path, base));
+  const onDisk = base.protocol === "file:" && "Deno" in globalThis;
   return {
+    ...(onDisk ? { realPath: (path: string) => Deno.realPath(locate(path)) } : {}),
+    locate,
     readBytes: (path) => fetchBytes(resolveUrl(path, base)),
     async exists(path) {
       try {

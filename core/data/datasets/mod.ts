@@ -4,6 +4,7 @@ export * from "./lines.ts";
 export * from "./conversation.ts";
 export * from "./parquet.ts";
 export * from "./images.ts";
+export * from "./image_paths.ts";
 export * from "./source.ts";
 export * from "./split.ts";
 export * from "./validate.ts";

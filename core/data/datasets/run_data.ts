@@ -49,14 +49,17 @@ export async function openRunDataset(
   vocabIds?: readonly number[],
 ): Promise<RunDataset> {
   const t0 = performance.now();
-  const source = await DataSource.open(config.dataset, files, { imageFolders: config.image_folders });
+  const source = await DataSource.open(config.dataset, files, {
+    imageFolders: config.image_folders,
+    allowOutsidePaths: config.allow_outside_paths,
+  });
   const report = await checkDataset(source, text, {
     limits: checkLimits(config, text),
     knownIds: vocabIds ? new Set(vocabIds) : undefined,
   });
   const { problems, valid } = report;
   const name = `data set ${config.dataset} (${report.format})`;
-  const notes: string[] = [];
+  const notes: string[] = [...source.notes];
   if (problems.length > 0) {
     const listed = problems.slice(0, LISTED_PROBLEMS).map((p) => `  ${p.where}: ${p.message}`);
     const more = problems.length > LISTED_PROBLEMS

@@ -1,11 +1,14 @@
 /**
  * DataSource: a data set read into records (text at once, images lazily) that the trainer and eval read
  * samples from. Images resolve against the image folders in order; the data set's own folder when none
- * is given. Every failure names the record (file and line or row) and the image.
+ * is given; a path that leads outside them, or a URL, is refused (image_paths.ts). Every failure names
+ * the record (file and line or row) and the image.
  */
 import type { RgbImage, Sample } from "../sample.ts";
 import { readConversationJsonl } from "./conversation.ts";
+import { ImageResolver, OUTSIDE_NOTE, type ResolvedImage } from "./image_paths.ts";
 import { decodeImage } from "./images.ts";
+import { decodeJsonl } from "./lines.ts";
 import { readParquetDataset } from "./parquet.ts";
 import { type DataFiles, DatasetError, type DatasetRecord, type ParsedDataset } from "./types.ts";
 
@@ -13,13 +16,6 @@ import { type DataFiles, DatasetError, type DatasetRecord, type ParsedDataset } 
 export function dirname(path: string): string {
   const i = path.replace(/\/+$/, "").lastIndexOf("/");
   return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);
-}
-
-/** folder + "/" + path, or path itself when absolute (or a URL). */
-export function joinPath(folder: string, path: string): string {
-  if (path.startsWith("/") || /^[a-z][a-z0-9+.-]*:/i.test(path)) return path;
-  if (folder === "" || folder === ".") return path;
-  return `${folder.replace(/\/+$/, "")}/${path}`;
 }
 
 /** The format a path's extension says: "parquet" or "jsonl"; anything else is an error naming it. */
@@ -45,22 +41,35 @@ export async function parseDataset(bytes: Uint8Array, name: string): Promise<Par
       blank: 0,
     };
   }
-  return readConversationJsonl(new TextDecoder().decode(bytes), name);
+  const { text, invalid } = decodeJsonl(bytes);
+  return readConversationJsonl(text, name, invalid);
 }
 
 export interface OpenOptions {
   /** Folders image paths resolve against, in order; [] = the data set file's folder. */
   imageFolders?: readonly string[];
+  /** allow_outside_paths: image paths may leave the folders (never be URLs); said once in `notes`. */
+  allowOutsidePaths?: boolean;
 }
 
 export class DataSource {
   readonly #files: DataFiles;
   readonly #folders: readonly string[];
-  readonly #resolved = new Map<string, string>();
+  readonly #resolver: ImageResolver;
+  readonly #resolved = new Map<string, ResolvedImage>();
+  /** What to tell the user once about how images are read: allow_outside_paths' note. */
+  readonly notes: readonly string[];
 
-  constructor(readonly parsed: ParsedDataset, files: DataFiles, folders: readonly string[]) {
+  constructor(
+    readonly parsed: ParsedDataset,
+    files: DataFiles,
+    folders: readonly string[],
+    allowOutsidePaths = false,
+  ) {
     this.#files = files;
     this.#folders = folders;
+    this.#resolver = new ImageResolver(files, folders, allowOutsidePaths);
+    this.notes = allowOutsidePaths ? [OUTSIDE_NOTE] : [];
   }
 
   /** Reads and parses `path` through `files`; image folders default to the file's folder. */
@@ -73,7 +82,7 @@ export class DataSource {
       throw new DatasetError(`data set ${path} cannot be read: ${(e as Error).message}`);
     }
     const folders = options.imageFolders?.length ? options.imageFolders : [dirname(path)];
-    return new DataSource(await parseDataset(bytes, path), files, folders);
+    return new DataSource(await parseDataset(bytes, path), files, folders, options.allowOutsidePaths);
   }
 
   get records(): readonly DatasetRecord[] {
@@ -86,30 +95,31 @@ export class DataSource {
 
   /** Where a record's image file is: the first image folder that holds it. */
   async imagePath(record: DatasetRecord): Promise<string> {
+    return (await this.#resolve(record)).name;
+  }
+
+  /** The record's image resolved once: inside the image folders, or an error naming the record. */
+  async #resolve(record: DatasetRecord): Promise<ResolvedImage> {
     if (record.image.kind !== "path") throw new Error(`${record.where}: the image is stored in the file`);
     const path = record.image.path;
     const known = this.#resolved.get(path);
     if (known !== undefined) return known;
-    for (const folder of this.#folders) {
-      const candidate = joinPath(folder, path);
-      if (await this.#files.exists(candidate)) {
-        this.#resolved.set(path, candidate);
-        return candidate;
-      }
+    try {
+      const resolved = await this.#resolver.resolve(path);
+      this.#resolved.set(path, resolved);
+      return resolved;
+    } catch (e) {
+      throw new Error(`${record.where}: ${(e as Error).message}`);
     }
-    throw new Error(
-      `${record.where}: image ${path} not found in ${
-        path.startsWith("/") ? "that place" : `the image folders (${this.#folders.join(", ")})`
-      }`,
-    );
   }
 
   /** The record's image bytes: read from its folder, or held in the file. */
   async imageBytes(record: DatasetRecord): Promise<{ bytes: Uint8Array; name: string }> {
     if (record.image.kind === "bytes") return { bytes: record.image.bytes, name: record.image.name };
-    const path = await this.imagePath(record);
+    const { name, read } = await this.#resolve(record);
     try {
-      return { bytes: await this.#files.readBytes(path), name: path };
+      // What is read is the real path that was checked, not the name again through its symlinks.
+      return { bytes: await this.#files.readBytes(read), name };
     } catch (e) {
       throw new Error(`${record.where}: ${(e as Error).message}`);
     }

@@ -56,6 +56,13 @@ export interface DataFiles {
   readBytes(path: string): Promise<Uint8Array>;
   /** Whether the path can be read, without reading it whole where the platform allows. */
   exists(path: string): Promise<boolean>;
+  /** Where a path is, normalized, without touching the disk ("/abs/a.png"); absent = the path itself. */
+  locate?(path: string): string;
+  /**
+   * The real path of an existing file or folder, every symlink followed; rejects when there is none.
+   * Only where there are symlinks (files on disk under Deno); image_paths.ts then checks real paths.
+   */
+  realPath?(path: string): Promise<string>;
 }
 
 /** Why a whole data set cannot be used; names the file and, where there is one, the line or key. */

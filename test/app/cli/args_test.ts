@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertThrows } from "../../assert.ts";
 import { type ArgsIo, type CommandSpec, jsonErrorLocation, parseArgs } from "../../../app/cli/args.ts";
 import { ConfigError } from "../../../core/config/mod.ts";
+import { REWARDS } from "../../../core/rewards/registry.ts";
 
 const EVAL: CommandSpec = {
   name: "eval",
@@ -94,6 +95,84 @@ Deno.test("parseArgs() rejects unknown flags, flags without a value and bare wor
   assertThrows(() => run(["--n"]), ConfigError, "flag --n needs a value");
   assertThrows(() => run(["count"]), ConfigError, 'expected key=value or a --flag, got "count"');
   assertThrows(() => run(["--backend", "webgl"]), ConfigError, 'bad value for "backend" (from command line)');
+});
+
+Deno.test("parseArgs() says which flag lacks its value when the next argument is another flag", () => {
+  // Before: "--out" became the seed and "runs/x" a stray word.
+  assertThrows(
+    () => run(["--seed", "--out", "runs/x"]),
+    ConfigError,
+    "flag --seed needs a value, but the next argument is the flag --out " +
+      "(write --seed VALUE, or --seed=VALUE for a value that starts with --)",
+  );
+  assertThrows(
+    () => run(["--n", "-h"]),
+    ConfigError,
+    "flag --n needs a value, but the next argument is the flag -h",
+  );
+  assertThrows(() => run(["--out", "--config"]), ConfigError, "flag --out needs a value");
+  // A negative number is a value, not a flag; a value that starts with -- is given after =.
+  assertThrows(() => run(["--seed", "-1"]), ConfigError, 'bad value for "seed" (from command line): "-1"');
+  assertEquals(run(["--out=--odd"]).config.out, "--odd");
+});
+
+Deno.test("parseArgs() reads a config file that starts with a UTF-8 byte-order mark", async () => {
+  const dir = await Deno.makeTempDir();
+  // The bytes EF BB BF that Windows editors write; Deno.readTextFileSync keeps them as U+FEFF.
+  const bytes = new TextEncoder().encode('\uFEFF{\n  "seed": 3,\n  "learning_rate": 0.01\n}\n');
+  assertEquals([...bytes.slice(0, 3)], [0xef, 0xbb, 0xbf]);
+  await Deno.writeFile(`${dir}/bom.json`, bytes);
+  const parsed = parseArgs(["--config", `${dir}/bom.json`], EVAL, {
+    readTextFile: (p) => Deno.readTextFileSync(p),
+    now: NOW,
+  });
+  assert(parsed.kind === "run");
+  assertEquals([parsed.config.seed, parsed.config.learning_rate], [3, 0.01]);
+  // The line of an error after the mark is counted as an editor shows it.
+  assertThrows(
+    () => run(["--config", "b.json"], { "b.json": '\uFEFF{\n  "seed": 1,\n}' }),
+    ConfigError,
+    "config file b.json:3:1 is not valid JSON",
+  );
+});
+
+Deno.test("parseArgs() refuses a config file that gives a key twice, naming the file, key and lines", () => {
+  const files = { "twice.json": '{\n  "learning_rate": 0.1,\n  "seed": 2,\n  "learning_rate": 0.001\n}' };
+  const e = assertThrows(() => run(["--config", "twice.json"], files), ConfigError) as ConfigError;
+  assertEquals(
+    e.message,
+    'config file twice.json:4: "learning_rate" is given twice (lines 2 and 4); JSON would keep only the ' +
+      "last value, so give it once",
+  );
+  assertEquals([e.key, e.source], ["learning_rate", "twice.json"]);
+  const nested = { "n.json": '{"rollout": {"n": 8,\n "n": 4}}' };
+  assertThrows(
+    () => run(["--config", "n.json"], nested),
+    ConfigError,
+    'n.json:2: "rollout.n" is given twice',
+  );
+  // The same key in two objects, or a key inside a string, is no repetition.
+  const fine = { "ok.json": '{"reward_options": {"format": {"w": 1}, "accuracy": {"w": 2}}}' };
+  assertEquals(run(["--config", "ok.json"], fine).config.reward_options, {
+    format: { w: 1 },
+    accuracy: { w: 2 },
+  });
+  assertEquals(
+    run(["--config", "s.json"], { "s.json": '{"out": "\\"out\\": 1", "seed": 1}' }).config.out,
+    '"out": 1',
+  );
+});
+
+Deno.test("parseArgs() names an unknown reward in a config file before the reward_weights count", () => {
+  // Before: "bad config: reward_weights has 2 weights but reward_funcs has 3 ...".
+  const files = { "r.json": '{"reward_funcs": ["format", "acuracy", "iou"], "reward_weights": [1, 2]}' };
+  const e = assertThrows(() => run(["--config", "r.json"], files), ConfigError) as ConfigError;
+  assertEquals(
+    e.message,
+    `unknown reward function "acuracy": known ones are ${Object.keys(REWARDS).join(", ")}. Did you mean ` +
+      '"accuracy"? (a module of your own goes in custom_rewards.NAME; reward_funcs from r.json)',
+  );
+  assertEquals(e.key, "reward_funcs");
 });
 
 Deno.test("parseArgs() returns help text listing flags and config keys for --help", () => {

@@ -58,6 +58,29 @@ Deno.test("deno task sft then eval: metrics, a checkpoint and predictions on dis
   const predictions = (await Deno.readTextFile(`${dir}/eval/predictions.jsonl`)).trim().split("\n");
   assertEquals(predictions.length, 4);
   assertEquals(JSON.parse(predictions[0]).task, "count");
+
+  // A second sft or eval into the same folder is refused (no --overwrite) and changes nothing there.
+  const logged = await Deno.readTextFile(`${dir}/sft/metrics.jsonl`);
+  const sftAgain = await run("sft.ts", ["max_steps=1", "--backend", "wasm", "--out", `${dir}/sft`]);
+  assertEquals([sftAgain.code, sftAgain.stderr.trim().split("\n").at(-1)], [
+    1,
+    `error: output folder ${dir}/sft is not empty: pass --overwrite to replace it, or another --out`,
+  ]);
+  assertEquals(await Deno.readTextFile(`${dir}/sft/metrics.jsonl`), logged);
+  const evalAgain = await run("eval.ts", ["--n", "1", "--out", `${dir}/eval`]);
+  assertEquals([evalAgain.code, evalAgain.stderr.trim().split("\n").at(-1)], [
+    1,
+    `error: output folder ${dir}/eval is not empty: pass --overwrite to replace it, or another --out`,
+  ]);
+  // eval --overwrite into a training run's folder would delete its checkpoint: refused by name.
+  const evalIntoRun = await run("eval.ts", ["--n", "1", "--overwrite", "--out", `${dir}/sft`]);
+  assertEquals(evalIntoRun.code, 1);
+  assert(
+    evalIntoRun.stderr.includes(
+      `error: --overwrite: ${dir}/sft holds 1 entry that eval does not write (checkpoint); not deleting`,
+    ),
+    evalIntoRun.stderr,
+  );
 });
 
 Deno.test("a missing checkpoint is an error that names the file", async () => {
@@ -65,6 +88,6 @@ Deno.test("a missing checkpoint is an error that names the file", async () => {
   assertEquals(out.code, 1);
   assertEquals(
     out.stderr.trim().split("\n").at(-1),
-    "error: checkpoint file /no/such/dir/config.json does not exist",
+    "error: checkpoint /no/such/dir does not exist",
   );
 });

@@ -177,6 +177,26 @@ Deno.test("data export --to verl writes train/test parquet that data check and t
   ], dir);
   assertEquals(r.code, 0, r.stderr);
   assertEquals(r.stdout.trim().split("\n"), ["exp/train.parquet: 6 rows", "exp/test.parquet: 2 rows"]);
+  // Exporting again into the same folder is refused unless --overwrite (issue 11): nothing is replaced.
+  const exportArgs = [
+    "export",
+    "--to",
+    "verl",
+    "--out",
+    "exp",
+    "data/train.jsonl",
+    "--image-folders",
+    "data/images",
+  ];
+  const before = await Deno.readFile(`${dir}/exp/train.parquet`);
+  const again = await cli("data.ts", exportArgs, dir);
+  assertEquals([again.code, again.stderr.trim()], [
+    1,
+    "error: output folder exp is not empty: pass --overwrite to replace it, or another --out",
+  ]);
+  assertEquals(await Deno.readFile(`${dir}/exp/train.parquet`), before);
+  const replaced = await cli("data.ts", [...exportArgs, "--overwrite", "test_ratio=0.25"], dir);
+  assertEquals(replaced.code, 0, replaced.stderr);
   const check = await cli("data.ts", ["check", "exp/test.parquet"], dir);
   assertEquals(check.code, 0, check.stderr);
   assertEquals(

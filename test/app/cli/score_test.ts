@@ -214,3 +214,24 @@ Deno.test("score names a missing --in and an unreadable input file", async () =>
   assertEquals(missing.code, 1);
   assert(missing.stderr.includes("error: cannot read --in nope.jsonl: "), missing.stderr);
 });
+
+Deno.test("score refuses an empty input file, or one of blank lines only, naming it, exit 1", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/empty.jsonl`, "");
+  await Deno.writeTextFile(`${dir}/blank.jsonl`, "\n  \n\r\n");
+  // Before: "score: 0 lines scored, 0 failed" and exit 0.
+  const empty = await score(["--in", "empty.jsonl", "--out", "out.jsonl"], dir);
+  assertEquals([empty.code, empty.stderr.trim().split("\n").at(-1)], [
+    1,
+    "error: --in empty.jsonl is empty (0 bytes): nothing to score; give one JSON object per line",
+  ]);
+  // Read before --out is opened: no empty output is left behind.
+  assertEquals(await Deno.stat(`${dir}/out.jsonl`).then(() => true, () => false), false);
+  const blank = await score(["--in", "blank.jsonl"], dir);
+  assertEquals([blank.code, blank.stderr.trim().split("\n").at(-1), blank.stdout], [
+    1,
+    "error: --in blank.jsonl has no lines to score (3 blank lines); give one JSON object per line",
+    "",
+  ]);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -104,7 +104,7 @@ Deno.test("deno task train --resume with a higher max_steps says that a cosine s
   );
 });
 
-Deno.test("deno task train rejects an unknown reward with the known ones, exit 1", async () => {
+Deno.test("deno task train rejects an unknown reward with the known ones, exit 2", async () => {
   const r = await train([
     ...SMALL,
     "reward_funcs=format,acuracy",
@@ -112,10 +112,52 @@ Deno.test("deno task train rejects an unknown reward with the known ones, exit 1
     "--out",
     await Deno.makeTempDir(),
   ]);
-  assertEquals(r.code, 1, r.stderr);
+  assertEquals(r.code, 2, r.stderr);
   const known = Object.keys(REWARDS).join(", ");
   assert(
     r.stderr.includes(`unknown reward function "acuracy": known ones are ${known}. Did you mean "accuracy"?`),
     r.stderr,
   );
+});
+
+Deno.test("deno task train refuses a batch that cannot fit in max_memory_gb before building a model, exit 1", async () => {
+  const out = `${await Deno.makeTempDir()}/run`;
+  const r = await train([...SMALL, "per_device_train_batch_size=100000", "max_steps=1", "--out", out]);
+  assertEquals(r.code, 1, r.stderr);
+  assert(r.stderr.includes("per_device_train_batch_size=100000 x num_generations="), r.stderr);
+  assert(
+    r.stderr.includes("over the limit of max_memory_gb=16; lower per_device_train_batch_size"),
+    r.stderr,
+  );
+  assert(!r.stderr.includes("parameters"), r.stderr); // the model line is never reached
+});
+
+Deno.test("deno task train keeps save_total_limit checkpoints and never cuts another run's logs on --resume", async () => {
+  const dir = await Deno.makeTempDir();
+  const a = await train([...SMALL, "max_steps=3", "save_steps=1", "save_total_limit=2", "--out", `${dir}/a`]);
+  assertEquals(a.code, 0, a.stderr);
+  assert(a.stderr.includes(`save_total_limit 2: removed ${dir}/a/checkpoint-1`), a.stderr);
+  const left = [];
+  for await (const e of Deno.readDir(`${dir}/a`)) left.push(e.name);
+  assertEquals(left.sort(), [
+    "checkpoint-2",
+    "checkpoint-3",
+    "metrics.jsonl",
+    "samples.jsonl",
+  ]);
+
+  const b = await train([...SMALL, "max_steps=1", "--out", `${dir}/b`]);
+  assertEquals(b.code, 0, b.stderr);
+  const logged = await Deno.readTextFile(`${dir}/b/metrics.jsonl`);
+  const into = await train(["--resume", `${dir}/a/checkpoint-2`, "--out", `${dir}/b`]);
+  assertEquals(into.code, 1);
+  assert(
+    into.stderr.includes(
+      `error: --resume ${dir}/a/checkpoint-2 continues the run in ${dir}/a, but --out ${dir}/b is another ` +
+        "folder and not empty (checkpoint-1, metrics.jsonl, samples.jsonl); not touching it",
+    ),
+    into.stderr,
+  );
+  assertEquals(await Deno.readTextFile(`${dir}/b/metrics.jsonl`), logged);
+  assertEquals((await readJsonl(`${dir}/a/metrics.jsonl`)).length, 3);
 });

@@ -263,7 +263,13 @@ Deno.test("parseConfig() prefers a reward named x_reward for x_reward_weight whe
   assertEquals(weightedRewardNames("len_reward_weight"), ["len_reward", "len"]);
   assertEquals(weightedRewardNames("format_weight"), ["format"]);
   assertEquals(weightedRewardNames("_weight"), []);
-  const { config } = parseConfig([cli({ reward_funcs: "len_reward,format", len_reward_weight: "0.1" })]);
+  const { config } = parseConfig([
+    cli({
+      reward_funcs: "len_reward,format",
+      "custom_rewards.len_reward": "len.ts",
+      len_reward_weight: "0.1",
+    }),
+  ]);
   assertEquals(config.reward_weights, [0.1, 1]);
 });
 

@@ -143,3 +143,14 @@ Deno.test("coerce() splits list strings on commas and checks each element", () =
   assertEquals(coerce(weights, "1,x"), undefined);
   assertEquals(coerce(weights, "1,-1"), undefined);
 });
+
+Deno.test("parseConfig() refuses hexadecimal, binary and octal integers and keeps decimal forms", () => {
+  for (const text of ["0x1", "0b1", "0o7", "1_000", "1e", "."]) {
+    assertThrows(() => parseConfig([cli({ max_steps: text })]), ConfigError, "max_steps");
+  }
+  for (const [text, value] of [["8", 8], ["+8", 8], ["1e3", 1000], ["8.0", 8]] as const) {
+    assertEquals(parseConfig([cli({ max_steps: text })]).config.max_steps, value, text);
+  }
+  assertEquals(parseConfig([cli({ learning_rate: ".5" })]).config.learning_rate, 0.5);
+  assertEquals(parseConfig([cli({ learning_rate: "3e-4" })]).config.learning_rate, 3e-4);
+});
