@@ -57,3 +57,9 @@ export class Rng {
     return new Rng(Math.floor(this.next() * 2 ** 31) ^ Math.imul(salt, 0x9e3779b1));
   }
 }
+
+/** Standard-normal draws from Rng(seed), as a function: what model init takes (models/ has no Rng). */
+export function normalStream(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.normal();
+}

@@ -6,18 +6,21 @@
  * the row, and its worker is terminated; the next call starts a new one.
  */
 import * as Comlink from "comlink";
-import { rowError } from "../core/rewards/definition.ts";
+import {
+  type CustomRewardInfo,
+  type CustomRewardRunner,
+  type OpenCustomReward,
+  rowError,
+} from "../core/rewards/definition.ts";
 import type { RewardContext, RewardSample, RewardValue } from "../core/rewards/types.ts";
 import { crashAware } from "./crash_aware.ts";
-import type { CustomRewardInfo, CustomRewardWorkerApi } from "./custom_reward.worker.ts";
+import type { CustomRewardWorkerApi } from "./custom_reward.worker.ts";
 
 /** Why a call whose rows never started was stopped: score() sends it again. */
 const NOT_STARTED = new Error("the call had not started");
 
 /** The call number of the module's import in progress messages (LOADING in the worker). */
 const LOADING = -1;
-
-export type { CustomRewardInfo };
 
 /** How long close() waits after terminating the worker (as workers/reward_scorer.ts). */
 const WORKER_SHUTDOWN_MS = 250;
@@ -57,7 +60,7 @@ interface Running {
   info: Promise<CustomRewardInfo>;
 }
 
-export class CustomRewardSandbox {
+export class CustomRewardSandbox implements CustomRewardRunner {
   /** "custom reward NAME: runs code from PATH (...)": said on every start of a command that loads it. */
   readonly note: string;
   readonly #calls = new Map<number, Call>();
@@ -254,3 +257,7 @@ export class CustomRewardSandbox {
     return true;
   }
 }
+
+/** What core's loadRewardSet() is given to run custom rewards: each in a sandbox of its own. */
+export const openCustomReward: OpenCustomReward = (name, path, url, given, timeoutS) =>
+  new CustomRewardSandbox(name, path, url, given, timeoutS);

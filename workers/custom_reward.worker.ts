@@ -5,7 +5,13 @@
  * a page worker. It imports no built-in reward, only the module and core/rewards/definition.ts.
  */
 import * as Comlink from "comlink";
-import { definitionFromModule, readsImage, resolveOptions, scoreRows } from "../core/rewards/definition.ts";
+import {
+  type CustomRewardInfo,
+  definitionFromModule,
+  readsImage,
+  resolveOptions,
+  scoreRows,
+} from "../core/rewards/definition.ts";
 import type {
   RewardContext,
   RewardDefinition,
@@ -14,16 +20,7 @@ import type {
   RewardValue,
 } from "../core/rewards/types.ts";
 
-/** What the caller needs to know of a loaded custom reward. */
-export interface CustomRewardInfo {
-  defaults: RewardOptions;
-  /** The defaults with reward_options.NAME applied. */
-  options: RewardOptions;
-  range: string;
-  doc: string;
-  needsImage: boolean;
-  needsPolicy: boolean;
-}
+export type { CustomRewardInfo };
 
 /** The call number of the module's import in progress messages. */
 export const LOADING = -1;

@@ -6,8 +6,9 @@
  */
 import * as Comlink from "comlink";
 import { type SpecScorer, specScorer } from "../core/rewards/scorer.ts";
+import { openCustomReward } from "./custom_reward.ts";
 
-const scorer = specScorer(new URL(/* @vite-ignore */ "../", import.meta.url));
+const scorer = specScorer(new URL(/* @vite-ignore */ "../", import.meta.url), openCustomReward);
 export type RewardWorkerApi = SpecScorer;
 
 Comlink.expose({ score: scorer.score, close: scorer.close } satisfies RewardWorkerApi);

@@ -7,6 +7,8 @@
 import "./file_origin_shim.ts";
 import * as Comlink from "comlink";
 import { TrainerSession } from "../core/train/session.ts";
+import type { TrainerApi } from "./api.ts";
+import { openCustomReward } from "./custom_reward.ts";
 import { workerScorer } from "./reward_scorer.ts";
 
-Comlink.expose(new TrainerSession({ makeScorer: workerScorer }));
+Comlink.expose(new TrainerSession({ makeScorer: workerScorer, openCustomReward }) satisfies TrainerApi);

@@ -13,14 +13,14 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../core/backend.ts";
 import { parseConfig, type RunConfig } from "../../core/config/mod.ts";
 import { makeSample, splitSeed } from "../../core/data/registry.ts";
-import { Rng } from "../../core/random.ts";
+import { normalStream, Rng } from "../../core/random.ts";
 import { generate } from "../../core/rollout/generate.ts";
 import { loadTextPipeline } from "../../core/text/pipeline.ts";
 import { taskVocabulary } from "../../core/text/vocabulary.ts";
 import { TrainerSession } from "../../core/train/session.ts";
 import { tiny } from "../../models/qwen2_vl/configs.ts";
 import { Qwen2VLModel } from "../../models/qwen2_vl/model.ts";
-import type { InitInfo } from "../../workers/api.ts";
+import type { InitInfo } from "../../core/train/init_info.ts";
 import { rewardTable, timeRewards } from "./bench_rewards.ts";
 import { DENO_ASSETS } from "./trainer_client.ts";
 
@@ -125,7 +125,7 @@ async function measureGrpo(backend: Backend, steps: number) {
 async function measureGeneration(backend: Backend, sampling: RunConfig) {
   await initBackend({ override: backend, log: () => {} });
   const text = await loadTextPipeline({ modelBase: new URL("models/", DENO_ASSETS.publicBase) });
-  const model = Qwen2VLModel.init(tiny(taskVocabulary(text)), 0);
+  const model = Qwen2VLModel.init(tiny(taskVocabulary(text)), normalStream(0));
   const prompts = await Promise.all(
     Array.from(
       { length: GEN_PROMPTS },

@@ -4,46 +4,9 @@
  * CPU whatever the backend, so this table is printed once. The same corpus drives
  * test/core/rewards/adversarial_test.ts, which checks the values; speed is only measured here.
  */
-import { makeSample } from "../../core/data/mod.ts";
-import { REWARDS, rewardSample } from "../../core/rewards/registry.ts";
+import { ADVERSARIAL_COMPLETIONS, benchSamples } from "../../core/rewards/adversarial.ts";
+import { REWARDS } from "../../core/rewards/registry.ts";
 import { collectingContext, loadRewardSet } from "../../core/rewards/reward_set.ts";
-import type { RewardSample } from "../../core/rewards/types.ts";
-
-/** Malformed and adversarial completions: tags missing, unclosed, nested; odd numbers; 10,000 characters. */
-export const ADVERSARIAL_COMPLETIONS: readonly string[] = [
-  "",
-  "<answer>",
-  "<answer></answer>",
-  "<think><answer>3</think></answer>",
-  "<think>a</think><answer>NaN</answer>",
-  "<think>a</think><answer>Infinity</answer>",
-  "<think>a</think><answer>-1e308</answer>",
-  `<think>a</think><answer>${"9".repeat(400)}</answer>`,
-  "<answer>[-5, -5, 1e308, 1e308]</answer>",
-  "<answer>[NaN, 0, 10, 10]</answer><explain></explain>",
-  '<answer>{"bbox_2d": [1, 2]}</answer>',
-  "<|box_start|>(1001,-3),(5,5)<|box_end|>",
-  "<scan></scan><think></think><answer></answer>",
-  "三角形 ∠ABC <think>角</think><answer>三</answer>",
-  "\u0000\uFFFF\uD800",
-  "<answer>".repeat(1250),
-  "<think>".repeat(1428),
-  "<tool_call>".repeat(910),
-  "<tool_call>Crop [1, 2,".repeat(500),
-  "[".repeat(10_000),
-  "[0, 0, 1,".repeat(1_111),
-  "<|box_start|>(0,".repeat(625),
-  "1.".repeat(5000),
-  "<explain>" + "the red circle ".repeat(666) + "</explain>",
-  "<answer>" + "(1) A ".repeat(1666) + "</answer>",
-  "<think>" + "word ".repeat(1998) + "</think>",
-  "x".repeat(10_000),
-];
-
-/** One sample of each synthetic kind the rewards read differently (count, box, colour with explanations). */
-export function benchSamples(): RewardSample[] {
-  return ["count", "grounding", "attribute"].map((task) => rewardSample(makeSample(task, 1, 0)));
-}
 
 export interface RewardTiming {
   name: string;

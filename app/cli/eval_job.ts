@@ -30,10 +30,11 @@ import {
 import { cwdUrl } from "../../core/rewards/scorer.ts";
 import { loadTextPipeline } from "../../core/text/pipeline.ts";
 import { taskOf } from "../../core/train/session.ts";
-import type { EvalReport } from "../../workers/api.ts";
+import type { EvalReport } from "../../core/eval/evaluate.ts";
 import { prepareOutFolder, writeOutFile } from "./out_folder.ts";
 import { Progress } from "./progress.ts";
 import { DENO_ASSETS, readCheckpoint, SHIPPED_CHECKPOINT, startTrainer } from "./trainer_client.ts";
+import { openCustomReward } from "../../workers/custom_reward.ts";
 
 /** Generates one completion per eval sample with the checkpoint at `path`, in a trainer worker. */
 async function generateWith(config: RunConfig, path: string, label: string, n: number): Promise<EvalReport> {
@@ -100,7 +101,7 @@ export async function runEvalReport(
     console.error(`no checkpoint given: evaluating the shipped one, ${paths[0]}`);
   }
   const base = cwdUrl();
-  const rewards = await loadRewardSet(absoluteSpec(rewardSpecOf(config), base), base);
+  const rewards = await loadRewardSet(absoluteSpec(rewardSpecOf(config), base), base, openCustomReward);
   for (const note of rewardNotes(rewards)) console.error(note);
   const names = rewards.map((r) => r.name);
   const weights = config.reward_weights.length > 0 ? config.reward_weights : names.map(() => 1);

@@ -19,6 +19,7 @@ import { cwdUrl } from "../../core/rewards/scorer.ts";
 import type { RewardValue } from "../../core/rewards/types.ts";
 import { parseArgsOrExit } from "./args.ts";
 import type { ScoreRow } from "./score_input.ts";
+import { openCustomReward } from "../../workers/custom_reward.ts";
 
 /** Keys the outputs use for themselves; a reward of one of these names would be overwritten. */
 export const RESERVED_NAMES = ["line", "id", "error", "total", "score"] as const;
@@ -73,7 +74,7 @@ export async function loadScoring(
     & Partial<Pick<RunConfig, "reward_timeout_s">>,
   base: URL = cwdUrl(),
 ): Promise<Scoring> {
-  const rewards = await loadRewardSet(rewardSpecOf(config), base);
+  const rewards = await loadRewardSet(rewardSpecOf(config), base, openCustomReward);
   try {
     checkOffline(rewards);
   } catch (e) {

@@ -7,7 +7,7 @@
  * A checkpoint is written whole or not at all (out_folder.ts). Resuming checks the whole saved state
  * before any file is touched (planResume), and only then cuts the logs back to the checkpoint's step.
  */
-import type { TrainProgress, TrainState } from "../../workers/api.ts";
+import type { TrainProgress, TrainState } from "../../core/train/train_state.ts";
 import { readSafetensors } from "../../models/safetensors.ts";
 import { listFolder, messageOf, writeFolderAtomically, writeOutFile } from "./out_folder.ts";
 import { readCheckpoint } from "./trainer_client.ts";

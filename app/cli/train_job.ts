@@ -4,7 +4,7 @@
  * and at the end (run_folder.ts), resumable with --resume.
  */
 import type { RunConfig } from "../../core/config/mod.ts";
-import type { Metrics } from "../../workers/api.ts";
+import type { Metrics } from "../../core/grpo/step_metrics.ts";
 import { MetricsWriter } from "./metrics_writer.ts";
 import { prepareOutFolder } from "./out_folder.ts";
 import { Progress } from "./progress.ts";

@@ -3,7 +3,9 @@
  * moves checkpoints between disk and the worker.
  */
 import * as Comlink from "comlink";
-import type { Assets, CheckpointFiles, TrainerApi } from "../../workers/api.ts";
+import type { Assets } from "../../core/train/init_info.ts";
+import type { CheckpointFiles } from "../../core/train/train_state.ts";
+import type { TrainerApi } from "../../workers/api.ts";
 import { crashAware } from "../../workers/crash_aware.ts";
 import { messageOf, writeFolderAtomically } from "./out_folder.ts";
 import { checkpointTensors } from "../../models/qwen2_vl/checkpoint.ts";

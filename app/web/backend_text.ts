@@ -1,6 +1,6 @@
 /** The page's one line about the backend and adapter, from the detected env and the worker's InitInfo. */
 import type { Env } from "../../core/env.ts";
-import type { InitInfo } from "../../workers/api.ts";
+import type { InitInfo } from "../../core/train/init_info.ts";
 
 export interface BackendSummary {
   text: string;

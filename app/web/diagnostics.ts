@@ -4,7 +4,7 @@
  * most groups with zero reward variance (no learning signal: every advantage is 0), and KL past a
  * threshold (the policy drifting from the reference). Pure functions of the step records.
  */
-import type { GroupLog, Metrics } from "../../workers/api.ts";
+import type { GroupLog, Metrics } from "../../core/grpo/step_metrics.ts";
 import { metricValue } from "./metrics_series.ts";
 
 export interface Diagnostic {

@@ -5,7 +5,7 @@
  */
 import { css, html } from "lit";
 import { StoreElement } from "./store_element.ts";
-import type { GroupLog } from "../../workers/api.ts";
+import type { GroupLog } from "../../core/grpo/step_metrics.ts";
 import { predictedBoxes, sampleFromId, signClass, tagSegments, truthBox } from "./group_view.ts";
 import { LabController } from "./lab_controller.ts";
 import { groupKey } from "./lab_data.ts";

@@ -13,7 +13,7 @@
  *   await grpoLab.debugLoseDevice(); // for tests: destroys the trainer's GPU device (a real loss)
  */
 import type { RunConfig } from "../../core/config/fields.ts";
-import type { GroupLog, Metrics } from "../../workers/api.ts";
+import type { GroupLog, Metrics } from "../../core/grpo/step_metrics.ts";
 import type { LabError, LabStore, RunStatus } from "./lab_store.ts";
 
 export interface GrpoLabApi {

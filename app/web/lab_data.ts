@@ -7,7 +7,7 @@
 import type { RunConfig } from "../../core/config/fields.ts";
 import type { RgbImage } from "../../core/data/sample.ts";
 import type { DataSource } from "../../core/data/datasets/source.ts";
-import type { GroupLog } from "../../workers/api.ts";
+import type { GroupLog } from "../../core/grpo/step_metrics.ts";
 import type { CheckedDataset } from "./data_check.ts";
 
 /** What the page shows about the picked data set. */

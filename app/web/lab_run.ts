@@ -5,7 +5,9 @@
  * and asks deviceLostOffer() for the way on after a lost GPU device.
  */
 import type { RunConfig } from "../../core/config/fields.ts";
-import type { GroupLog, InitInfo, Metrics, TrainState } from "../../workers/api.ts";
+import type { GroupLog, Metrics } from "../../core/grpo/step_metrics.ts";
+import type { InitInfo } from "../../core/train/init_info.ts";
+import type { TrainState } from "../../core/train/train_state.ts";
 import { LabData } from "./lab_data.ts";
 import { type CheckpointChoice, type LabError, LabSettings } from "./lab_settings.ts";
 import { parseMetricsJsonl } from "./metrics_export.ts";

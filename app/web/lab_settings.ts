@@ -9,9 +9,10 @@ import type { RunConfig } from "../../core/config/fields.ts";
 import type { Env } from "../../core/env.ts";
 import { closeRewards, loadRewardSet } from "../../core/rewards/reward_set.ts";
 import { readSafetensors } from "../../models/safetensors.ts";
-import type { CheckpointFiles } from "../../workers/api.ts";
+import type { CheckpointFiles } from "../../core/train/train_state.ts";
 import { exportConfig, readConfigText, resolveConfig, SHIPPED_CHECKPOINT } from "./config_io.ts";
 import { customRewardName, customRewardSettings } from "./custom_rewards.ts";
+import { openCustomReward } from "../../workers/custom_reward.ts";
 
 export type RunStatus =
   | "loading"
@@ -144,6 +145,7 @@ export class LabSettings extends EventTarget {
           await loadRewardSet(
             { reward_funcs: [name], reward_options: {}, custom_rewards: { [name]: url } },
             new URL(document.baseURI),
+            openCustomReward,
           ),
         );
       } catch (e) {

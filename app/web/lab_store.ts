@@ -7,7 +7,7 @@
  */
 import type { RunConfig } from "../../core/config/fields.ts";
 import { detectEnv } from "../../core/env.ts";
-import type { CheckpointFiles, TrainProgress } from "../../workers/api.ts";
+import type { CheckpointFiles, TrainProgress } from "../../core/train/train_state.ts";
 import type { LabError } from "./lab_settings.ts";
 import { DEVICE_LOST_ACTION, isDeviceLoss, LabRun } from "./lab_run.ts";
 import { deleteRun, listRuns, loadRun, type SavedRunInfo, saveRun } from "./saved_runs.ts";

@@ -3,7 +3,7 @@
  * NaN becomes null) and CSV (one column per metric in first-seen order, step first; empty where a step
  * has no value). parseMetricsJsonl() reads either's JSONL back, for comparing runs.
  */
-import type { Metrics } from "../../workers/api.ts";
+import type { Metrics } from "../../core/grpo/step_metrics.ts";
 
 export function metricsJsonl(metrics: readonly Metrics[]): string {
   return metrics.map((m) => JSON.stringify(m) + "\n").join("");

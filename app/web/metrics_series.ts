@@ -4,7 +4,7 @@
  */
 import type { BandPoint, Point } from "./chart_math.ts";
 import { meanStdBand } from "./chart_math.ts";
-import type { Metrics } from "../../workers/api.ts";
+import type { Metrics } from "../../core/grpo/step_metrics.ts";
 
 /** A series: a metric key; its band from a std key (mean ± std) or from lower and upper keys. */
 export interface SeriesSpec {

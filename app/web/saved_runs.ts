@@ -13,7 +13,8 @@
  * A new save is written beside the last one and only then replaces it, so a tab closed while saving
  * leaves the previous save whole.
  */
-import type { CheckpointFiles, Metrics, TrainState } from "../../workers/api.ts";
+import type { Metrics } from "../../core/grpo/step_metrics.ts";
+import type { CheckpointFiles, TrainState } from "../../core/train/train_state.ts";
 import { metricsJsonl } from "./metrics_export.ts";
 
 export interface SavedRun {

@@ -4,7 +4,8 @@
  * a rejected call with its message instead of a call that never returns.
  */
 import * as Comlink from "comlink";
-import type { Assets, TrainerApi } from "../../workers/api.ts";
+import type { Assets } from "../../core/train/init_info.ts";
+import type { TrainerApi } from "../../workers/api.ts";
 import { crashAware } from "../../workers/crash_aware.ts";
 
 export interface TrainerConnection {

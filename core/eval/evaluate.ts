@@ -7,7 +7,38 @@ import { formatReward } from "../rewards/format.ts";
 import { iouReward } from "../rewards/iou.ts";
 import { generate } from "../rollout/generate.ts";
 import type { TextPipeline } from "../text/pipeline.ts";
-import type { EvalReport, Prediction } from "../../workers/api.ts";
+
+/** A completion and its scores, as eval writes it to predictions.jsonl. */
+export interface Prediction {
+  id: string;
+  task: string;
+  prompt: string;
+  solution: string;
+  completion: string;
+  format: number;
+  accuracy: number;
+  /** IoU of the predicted box with the ground truth, for grounding samples. */
+  iou?: number;
+  truncated: boolean;
+}
+
+export interface EvalReport {
+  n: number;
+  /** Per task and "all": format rate, accuracy and (grounding) mean IoU. */
+  summary: Record<string, { n: number; format_rate: number; accuracy: number; mean_iou?: number }>;
+  predictions: Prediction[];
+  tokens: number;
+  seconds: number;
+}
+
+export interface EvalOptions {
+  task: RunConfig["task"];
+  n: number;
+  /** Seed of the held-out scenes. */
+  seed: number;
+  /** Prompts per generation batch. */
+  batchSize: number;
+}
 
 type Summary = EvalReport["summary"][string];
 

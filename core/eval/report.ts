@@ -7,7 +7,7 @@ import type { Sample } from "../data/sample.ts";
 import { rewardSample, weightedTotal } from "../rewards/registry.ts";
 import { collectingContext, type LoadedReward, scoreRewards } from "../rewards/reward_set.ts";
 import type { RewardValue } from "../rewards/types.ts";
-import type { Prediction } from "../../workers/api.ts";
+import type { Prediction } from "./evaluate.ts";
 
 /** IoU at or above which a predicted box counts as a hit (IoU@0.5). */
 export const IOU_HIT = 0.5;

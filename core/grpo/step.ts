@@ -33,7 +33,7 @@ import { type MicroBatch, microBatches } from "./micro_batches.ts";
 import { policyLoss, type PolicyLossOptions } from "./policy_loss.ts";
 import { stopGradient } from "./stop_gradient.ts";
 import { type GroupLog, groupLogs, stepMetrics, type UpdateStats } from "./step_metrics.ts";
-import type { Metrics } from "../../workers/api.ts";
+import type { Metrics } from "./step_metrics.ts";
 
 /** Everything a step reads and updates; owned by the trainer session. */
 export interface GrpoContext {

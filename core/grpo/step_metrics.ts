@@ -5,7 +5,9 @@ import type { Sample } from "../data/sample.ts";
 import { maxOf, minOf } from "../extremes.ts";
 import { meanStd, type RewardValue } from "../rewards/registry.ts";
 import type { Rollout } from "../rollout/generate.ts";
-import type { Metrics } from "../../workers/api.ts";
+
+/** One metrics record: step, then numbers named as TRL names them. */
+export type Metrics = { step: number } & Record<string, number>;
 
 /** What the update stage measured, averaged over its passes: loss, clip fractions, kl, entropy. */
 export type UpdateStats = { gradNorm: number } & Record<string, number>;
@@ -133,4 +135,14 @@ export function groupLogs(
       })),
     };
   });
+}
+
+/** One GRPO step's metric event and its groups (for samples.jsonl). */
+export interface GrpoStepReport {
+  metrics: Metrics;
+  groups: GroupLog[];
+  /** What the rewards said for the first time this run (e.g. "explanation: the CLIP part is off"). */
+  said: string[];
+  /** The reward weights this step's totals were computed with (setRewardWeights takes effect per step). */
+  rewardWeights: number[];
 }

@@ -5,7 +5,7 @@
  */
 import { bool, type Field, num, numList, str, strList } from "../config/field.ts";
 import { coerce, describeType, nearest } from "../config/parse.ts";
-import type { RewardDefinition, RewardOptions, RewardSample, RewardValue } from "./types.ts";
+import type { RewardContext, RewardDefinition, RewardOptions, RewardSample, RewardValue } from "./types.ts";
 
 /** A user's reward function, as a custom module's default export. */
 export type CustomRewardFn = (completion: string, sample: RewardSample) =>
@@ -133,3 +133,45 @@ export async function scoreRows(
     }
   }));
 }
+
+/** What the caller needs to know of a loaded custom reward. */
+export interface CustomRewardInfo {
+  defaults: RewardOptions;
+  /** The defaults with reward_options.NAME applied. */
+  options: RewardOptions;
+  range: string;
+  doc: string;
+  needsImage: boolean;
+  needsPolicy: boolean;
+}
+
+/**
+ * A custom reward that runs outside this thread, in a sandbox the caller provides (under Deno and in the
+ * lab: workers/custom_reward.ts, a worker of its own with narrowed permissions). core/ never imports the
+ * user's module itself.
+ */
+export interface CustomRewardRunner {
+  /** "custom reward NAME: runs code from PATH (...)": said on every start of a command that loads it. */
+  readonly note: string;
+  /** Imports the module; its info, or why it cannot load. */
+  load(): Promise<CustomRewardInfo>;
+  /** out[r]: the reward on row r; fails naming the row when it throws or does not return in time. */
+  score(
+    completions: readonly string[],
+    samples: readonly RewardSample[],
+    ctx: RewardContext,
+  ): Promise<RewardValue[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a runner for custom_rewards.NAME: `path` as given, `url` where it resolved, `given` its
+ * reward_options.NAME, `timeoutS` reward_timeout_s.
+ */
+export type OpenCustomReward = (
+  name: string,
+  path: string,
+  url: URL,
+  given: Readonly<Record<string, unknown>>,
+  timeoutS: number,
+) => CustomRewardRunner;

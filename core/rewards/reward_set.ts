@@ -3,12 +3,19 @@
  * built-in from the registry, or a user's module named in custom_rewards) with its options checked and
  * merged over the defaults. The same spec resolves in the trainer, in the reward worker, in
  * `deno task score` and in `serve-rewards`, so a reward scores the same everywhere. A custom module is
- * only ever imported in its own sandboxed worker (workers/custom_reward.ts), here as everywhere.
+ * only ever imported in its own sandbox, which the caller passes in (workers/custom_reward.ts's
+ * openCustomReward), here as everywhere.
  */
 import { FIELDS } from "../config/fields.ts";
 import { nearest } from "../config/parse.ts";
-import { type CustomRewardInfo, CustomRewardSandbox } from "../../workers/custom_reward.ts";
-import { readsImage, resolveOptions, scoreRows } from "./definition.ts";
+import {
+  type CustomRewardInfo,
+  type CustomRewardRunner,
+  type OpenCustomReward,
+  readsImage,
+  resolveOptions,
+  scoreRows,
+} from "./definition.ts";
 import { REWARDS } from "./registry.ts";
 import type { RewardContext, RewardDefinition, RewardOptions, RewardSample, RewardValue } from "./types.ts";
 
@@ -70,7 +77,7 @@ export interface LoadedReward {
   name: string;
   definition: RewardDefinition;
   options: RewardOptions;
-  sandbox?: CustomRewardSandbox;
+  sandbox?: CustomRewardRunner;
 }
 
 /** The timeout when a spec gives none (the config field's default). */
@@ -94,12 +101,23 @@ export function moduleUrl(name: string, path: string, base: URL): URL {
 }
 
 /** Imports a custom reward in its sandboxed worker; its definition here only describes it. */
-async function loadCustom(name: string, spec: RewardSetSpec, base: URL): Promise<LoadedReward> {
+async function loadCustom(
+  name: string,
+  spec: RewardSetSpec,
+  base: URL,
+  openCustom: OpenCustomReward | undefined,
+): Promise<LoadedReward> {
   const path = spec.custom_rewards[name];
-  const sandbox = new CustomRewardSandbox(
+  const url = moduleUrl(name, path, base);
+  if (openCustom === undefined) {
+    throw new Error(
+      `custom_rewards.${name}: custom rewards run only in a sandboxed worker, and this caller has none`,
+    );
+  }
+  const sandbox = openCustom(
     name,
     path,
-    moduleUrl(name, path, base),
+    url,
     spec.reward_options[name] ?? {},
     spec.reward_timeout_s ?? DEFAULT_REWARD_TIMEOUT_S,
   );
@@ -128,9 +146,14 @@ async function loadCustom(name: string, spec: RewardSetSpec, base: URL): Promise
 /**
  * Resolves every reward the spec names, in reward_funcs' order. An unknown name is an error that lists
  * the known ones; options for a reward that is not used are an error too, so that nothing given is
- * silently dropped. `base` resolves relative custom module paths (the project root, or the page).
+ * silently dropped. `base` resolves relative custom module paths (the project root, or the page);
+ * `openCustom` runs each custom one in its sandbox (without it, a custom reward is an error).
  */
-export async function loadRewardSet(spec: RewardSetSpec, base: URL): Promise<LoadedReward[]> {
+export async function loadRewardSet(
+  spec: RewardSetSpec,
+  base: URL,
+  openCustom?: OpenCustomReward,
+): Promise<LoadedReward[]> {
   for (const name of Object.keys(spec.custom_rewards)) {
     if (Object.hasOwn(REWARDS, name)) {
       throw new Error(
@@ -157,7 +180,7 @@ export async function loadRewardSet(spec: RewardSetSpec, base: URL): Promise<Loa
     );
   }
   const loading = await Promise.allSettled(spec.reward_funcs.map((name): Promise<LoadedReward> => {
-    if (!Object.hasOwn(REWARDS, name)) return loadCustom(name, spec, base);
+    if (!Object.hasOwn(REWARDS, name)) return loadCustom(name, spec, base, openCustom);
     const definition = REWARDS[name];
     return Promise.resolve({
       name,

@@ -2,6 +2,7 @@
  * Where rewards are computed. The trainer asks a RewardScorer and awaits the answer later, so that a
  * scorer in its own worker (workers/reward.worker.ts) runs while the trainer does GPU work.
  */
+import type { OpenCustomReward } from "./definition.ts";
 import type { RewardSample, RewardValue } from "./types.ts";
 import {
   closeRewards,
@@ -28,15 +29,16 @@ export interface SpecScorer {
 
 /**
  * Scores rows with the rewards of a spec, loading them once per distinct spec. What the reward worker and
- * the in-thread scorer both run; `sayOnce` lines are returned once over the scorer's lifetime.
+ * the in-thread scorer both run; `sayOnce` lines are returned once over the scorer's lifetime. Custom
+ * rewards run through `openCustom` (see loadRewardSet).
  */
-export function specScorer(base: URL): SpecScorer {
+export function specScorer(base: URL, openCustom?: OpenCustomReward): SpecScorer {
   const loaded = new Map<string, Promise<LoadedReward[]>>();
   const ctx = collectingContext();
   return {
     async score(spec, completions, samples) {
       const key = JSON.stringify(spec);
-      if (!loaded.has(key)) loaded.set(key, loadRewardSet(spec, base));
+      if (!loaded.has(key)) loaded.set(key, loadRewardSet(spec, base, openCustom));
       const rewards = await loaded.get(key)!;
       const t0 = performance.now();
       const scores = await scoreRewards(rewards, completions, samples, ctx);
@@ -67,7 +69,7 @@ export function cwdUrl(): URL {
 }
 
 /** Scores on the calling thread: for tests of the step and for environments without workers. */
-export function inThreadScorer(base: URL = cwdUrl()): RewardScorer {
-  const scorer = specScorer(base);
+export function inThreadScorer(base: URL = cwdUrl(), openCustom?: OpenCustomReward): RewardScorer {
+  const scorer = specScorer(base, openCustom);
   return { where: "trainer thread", score: scorer.score, close: scorer.close };
 }

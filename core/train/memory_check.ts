@@ -8,7 +8,7 @@ import type { TextPipeline } from "../text/pipeline.ts";
 import { taskVocabulary } from "../text/vocabulary.ts";
 import { configFromText, tiny } from "../../models/qwen2_vl/configs.ts";
 import type { Qwen2VLConfig } from "../../models/qwen2_vl/config.ts";
-import type { CheckpointFiles } from "../../workers/api.ts";
+import type { CheckpointFiles } from "./train_state.ts";
 import { memoryProblem } from "./memory_estimate.ts";
 
 /**

@@ -1,5 +1,5 @@
 /**
- * TrainerSession: the object the trainer worker exposes (workers/api.ts). It owns the backend, the text
+ * TrainerSession: the object the trainer worker exposes (checked there against workers/api.ts's TrainerApi). It owns the backend, the text
  * pipeline, the model and the optimizer; each method is one front-end request.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -22,7 +22,7 @@ import { makeSchedule } from "./schedule.ts";
 import { accumulateGradients, sftGradients } from "./sft.ts";
 import { evaluateSamples } from "../eval/evaluate.ts";
 import { grpoStep } from "../grpo/step.ts";
-import { Rng } from "../random.ts";
+import { normalStream, Rng } from "../random.ts";
 import {
   absoluteSpec,
   closeRewards,
@@ -32,20 +32,13 @@ import {
   type RewardSetSpec,
   rewardSpecOf,
 } from "../rewards/reward_set.ts";
+import type { OpenCustomReward } from "../rewards/definition.ts";
 import { cwdUrl, inThreadScorer, type RewardScorer } from "../rewards/scorer.ts";
 import { readSafetensors, writeSafetensors } from "../../models/safetensors.ts";
-import type {
-  Assets,
-  CheckpointFiles,
-  EvalOptions,
-  EvalReport,
-  GrpoStepReport,
-  InitInfo,
-  Metrics,
-  TrainerApi,
-  TrainProgress,
-  TrainState,
-} from "../../workers/api.ts";
+import type { EvalOptions, EvalReport } from "../eval/evaluate.ts";
+import type { GrpoStepReport, Metrics } from "../grpo/step_metrics.ts";
+import type { Assets, InitInfo } from "./init_info.ts";
+import type { CheckpointFiles, TrainProgress, TrainState } from "./train_state.ts";
 
 /** The synthetic tasks a "mixed" run cycles through. */
 export const MIXED_TASKS = ["count", "attribute", "grounding", "tiny"] as const;
@@ -85,19 +78,23 @@ export interface TrainerSessionOptions {
   makeScorer?: () => RewardScorer;
   /** Where relative custom_rewards paths resolve; default: the working directory. */
   rewardBase?: URL;
+  /** Runs each custom reward in a sandbox (workers/custom_reward.ts); without it custom rewards fail. */
+  openCustomReward?: OpenCustomReward;
 }
 
-export class TrainerSession implements TrainerApi {
+export class TrainerSession {
   #ready?: Ready;
   readonly #makeScorer: () => RewardScorer;
   readonly #rewardBase: URL;
+  readonly #openCustom?: OpenCustomReward;
   #scorer?: RewardScorer;
   /** The webgpu device's loss, watched from init(); null on wasm and cpu. */
   #device: DeviceWatch | null = null;
 
   constructor(options: TrainerSessionOptions = {}) {
-    this.#makeScorer = options.makeScorer ?? (() => inThreadScorer(this.#rewardBase));
+    this.#makeScorer = options.makeScorer ?? (() => inThreadScorer(this.#rewardBase, this.#openCustom));
     this.#rewardBase = options.rewardBase ?? cwdUrl();
+    this.#openCustom = options.openCustomReward;
   }
 
   get #state(): Ready {
@@ -117,7 +114,7 @@ export class TrainerSession implements TrainerApi {
     // Unknown names, bad options and unloadable custom modules fail here, before any model is built. A
     // custom module is imported only in its sandboxed worker, never on this thread.
     const rewardSpec = absoluteSpec(rewardSpecOf(config), this.#rewardBase);
-    const rewards = await loadRewardSet(rewardSpec, this.#rewardBase);
+    const rewards = await loadRewardSet(rewardSpec, this.#rewardBase, this.#openCustom);
     const choice = await initBackend({
       override: config.backend,
       wasmPaths: assets.wasmBase,
@@ -135,7 +132,7 @@ export class TrainerSession implements TrainerApi {
       if (config.model !== "tiny" && config.model !== "auto") {
         throw new Error(`model=${config.model}: only "tiny" can start from a fresh init; give a checkpoint`);
       }
-      return Qwen2VLModel.init(tiny(taskVocabulary(text)), config.seed);
+      return Qwen2VLModel.init(tiny(taskVocabulary(text)), normalStream(config.seed));
     };
     // Before any model is built: a batch that cannot fit would otherwise grow until the process dies.
     await refuseOversizedStep(config, text, resume?.model ?? checkpoint, taskOf(config.task, 0));

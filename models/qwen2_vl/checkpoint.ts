@@ -67,10 +67,11 @@ export interface CheckpointSource {
   safetensors: string;
 }
 
-/** A checkpoint as config.json text and model.safetensors bytes (workers/api.ts's CheckpointFiles). */
-export interface CheckpointInput {
+/** A checkpoint as files: the model's config.json text and its model.safetensors bytes. */
+export interface CheckpointFiles {
   configJson: string;
   safetensors: Uint8Array;
+  /** The files' paths, for the worker's error messages; absent: "checkpoint config.json" and so on. */
   source?: CheckpointSource;
 }
 
@@ -85,7 +86,7 @@ export function unnamedSource(what: string): CheckpointSource {
  * decoded; `vocabIds` is the task vocabulary that tiny stands for.
  */
 export function modelFromCheckpoint(
-  files: CheckpointInput,
+  files: CheckpointFiles,
   what = "checkpoint",
   model = "auto",
   vocabIds: readonly number[] = [],

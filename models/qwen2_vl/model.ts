@@ -3,7 +3,6 @@
  * vision.ts, the decoder in decoder.ts; this class owns the id map, input checks and the KV cache hookup.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../../core/random.ts";
 import { type Qwen2VLConfig, validateConfig } from "./config.ts";
 import { initKind, parameterShapes, shapeSize } from "./params.ts";
 import { encodeImages } from "./vision.ts";
@@ -48,16 +47,19 @@ export class Qwen2VLModel {
     this.#imageLocalId = this.#toLocal ? this.#toLocal.get(config.image_token_id) : config.image_token_id;
   }
 
-  /** Deterministic init: normal(0, INIT_STD) matrices, norm scales 1, biases 0, from one seeded stream. */
-  static init(config: Qwen2VLConfig, seed: number): Qwen2VLModel {
+  /**
+   * Deterministic init: normal(0, INIT_STD) matrices, norm scales 1, biases 0, drawn in parameter order
+   * from `normal` (a seeded standard-normal stream, e.g. core's Rng.normal), so that the caller owns
+   * the random numbers.
+   */
+  static init(config: Qwen2VLConfig, normal: () => number): Qwen2VLModel {
     validateConfig(config);
-    const rng = new Rng(seed);
     const params = new Map<string, tf.Variable>();
     for (const [name, shape] of parameterShapes(config)) {
       const data = new Float32Array(shapeSize(shape));
       const kind = initKind(name);
       if (kind === "ones") data.fill(1);
-      if (kind === "normal") { for (let i = 0; i < data.length; i++) data[i] = INIT_STD * rng.normal(); }
+      if (kind === "normal") { for (let i = 0; i < data.length; i++) data[i] = INIT_STD * normal(); }
       params.set(name, makeVariable(data, shape));
     }
     return new Qwen2VLModel(config, params);

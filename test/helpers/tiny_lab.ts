@@ -3,6 +3,7 @@
  * processor from public/models/), the tiny model over the tasks' vocabulary, real prompts from the
  * synthetic tasks and a RunConfig built through parseConfig.
  */
+import { normalStream } from "../../core/random.ts";
 import { parseConfig } from "../../core/config/mod.ts";
 import type { RunConfig } from "../../core/config/fields.ts";
 import { makeSample } from "../../core/data/mod.ts";
@@ -27,7 +28,7 @@ export function loadLab(): Promise<{ text: TextPipeline; vocab: number[] }> {
 /** A fresh tiny model over the tasks' vocabulary. */
 export async function tinyLabModel(seed: number): Promise<Qwen2VLModel> {
   const { vocab } = await loadLab();
-  return Qwen2VLModel.init(tiny(vocab), seed);
+  return Qwen2VLModel.init(tiny(vocab), normalStream(seed));
 }
 
 /** Encoded prompts of sample `index` of training data set `seed` for each task, in order. */

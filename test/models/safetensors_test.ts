@@ -1,3 +1,4 @@
+import { normalStream } from "../../core/random.ts";
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertThrows } from "../assert.ts";
 import { halfToFloat, readSafetensors, writeSafetensors } from "../../models/safetensors.ts";
@@ -76,7 +77,7 @@ Deno.test("readSafetensors() throws on truncated or malformed input", () => {
 
 Deno.test("modelToSafetensors() then modelFromSafetensors() restores every parameter exactly", async () => {
   const config = tiny(VOCAB_IDS);
-  const model = Qwen2VLModel.init(config, 5);
+  const model = Qwen2VLModel.init(config, normalStream(5));
   const bytes = await modelToSafetensors(model, { step: "3" });
   assertEquals(readSafetensors(bytes).metadata, { format: "pt", step: "3" });
   const back = modelFromSafetensors(config, bytes);

@@ -8,7 +8,7 @@ import { DENO_ASSETS, startTrainer } from "../../app/cli/trainer_client.ts";
 import { TrainerSession } from "../../core/train/session.ts";
 import { configFromJson, parameterShapes } from "../../models/qwen2_vl/mod.ts";
 import { readSafetensors } from "../../models/safetensors.ts";
-import type { Metrics } from "../../workers/api.ts";
+import type { Metrics } from "../../core/grpo/step_metrics.ts";
 import { testConfig } from "../helpers/tiny_lab.ts";
 
 const config = testConfig({

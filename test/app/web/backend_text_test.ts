@@ -1,7 +1,7 @@
 import { assertEquals } from "../../assert.ts";
 import { backendSummary } from "../../../app/web/backend_text.ts";
 import { describeAdapter } from "../../../core/env.ts";
-import type { InitInfo } from "../../../workers/api.ts";
+import type { InitInfo } from "../../../core/train/init_info.ts";
 
 const swiftshader = describeAdapter({ vendor: "google", architecture: "swiftshader" });
 const nvidia = describeAdapter({ vendor: "nvidia", architecture: "ampere", description: "NVIDIA RTX 3060" });

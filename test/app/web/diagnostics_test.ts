@@ -8,7 +8,7 @@ import {
   rewardLengthCorrelation,
   zeroStdGroups,
 } from "../../../app/web/diagnostics.ts";
-import type { GroupLog, Metrics } from "../../../workers/api.ts";
+import type { GroupLog, Metrics } from "../../../core/grpo/step_metrics.ts";
 
 const steps = (rows: Record<string, number>[]): Metrics[] => rows.map((r, i) => ({ step: i + 1, ...r }));
 

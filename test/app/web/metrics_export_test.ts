@@ -1,6 +1,6 @@
 import { assertEquals, assertThrows } from "../../assert.ts";
 import { csvField, metricsCsv, metricsJsonl, parseMetricsJsonl } from "../../../app/web/metrics_export.ts";
-import type { Metrics } from "../../../workers/api.ts";
+import type { Metrics } from "../../../core/grpo/step_metrics.ts";
 
 const metrics: Metrics[] = [
   { step: 1, reward: 0.5, kl: NaN },

@@ -6,7 +6,7 @@ import {
   metricValue,
   STEP_TIME_KEY,
 } from "../../../app/web/metrics_series.ts";
-import type { Metrics } from "../../../workers/api.ts";
+import type { Metrics } from "../../../core/grpo/step_metrics.ts";
 
 const records: Metrics[] = [
   {

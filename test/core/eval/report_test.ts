@@ -16,7 +16,7 @@ import { predictionOf } from "../../../core/eval/evaluate.ts";
 import { reportHtml } from "../../../core/eval/report_html.ts";
 import { iouReward } from "../../../core/rewards/iou.ts";
 import { loadRewardSet } from "../../../core/rewards/reward_set.ts";
-import type { Prediction } from "../../../workers/api.ts";
+import type { Prediction } from "../../../core/eval/evaluate.ts";
 import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../../assert.ts";
 
 const grounding = [0, 1, 2].map((i) => makeSample("grounding", 1_000_000, i));

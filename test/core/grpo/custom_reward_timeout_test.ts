@@ -5,9 +5,10 @@
  * that the test can switch it from stuck to working between steps.
  */
 import { assertEquals, assertRejects } from "../../assert.ts";
-import { DENO_ASSETS } from "../../../app/cli/trainer_client.ts";
+import { DENO_ASSETS } from "../../helpers/assets.ts";
 import { TrainerSession } from "../../../core/train/session.ts";
 import { testConfig } from "../../helpers/tiny_lab.ts";
+import { openCustomReward } from "../../../workers/custom_reward.ts";
 
 const STUCK = {
   "an endless loop": "while (true) {}",
@@ -26,7 +27,7 @@ for (const [kind, body] of Object.entries(STUCK)) {
         return 0.5;
       };`,
     );
-    const s = new TrainerSession();
+    const s = new TrainerSession({ openCustomReward });
     try {
       await s.init(
         testConfig({

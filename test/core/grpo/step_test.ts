@@ -5,13 +5,15 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertAlmostEquals, assertEquals } from "../../assert.ts";
-import { DENO_ASSETS } from "../../../app/cli/trainer_client.ts";
+import { DENO_ASSETS } from "../../helpers/assets.ts";
 import { detectEnv } from "../../../core/env.ts";
 import { METRIC_NAMES } from "../../../core/grpo/step_metrics.ts";
 import { TrainerSession } from "../../../core/train/session.ts";
 import { readSafetensors } from "../../../models/safetensors.ts";
-import type { GrpoStepReport, Metrics, TrainState } from "../../../workers/api.ts";
+import type { GrpoStepReport, Metrics } from "../../../core/grpo/step_metrics.ts";
+import type { TrainState } from "../../../core/train/train_state.ts";
 import { testConfig } from "../../helpers/tiny_lab.ts";
+import { openCustomReward } from "../../../workers/custom_reward.ts";
 
 const BASE = {
   model: "tiny",
@@ -29,7 +31,8 @@ const BASE = {
 };
 
 async function session(values: Record<string, unknown>, resume?: TrainState): Promise<TrainerSession> {
-  const s = new TrainerSession();
+  // Custom rewards run in their sandboxed workers, as the trainer worker runs them.
+  const s = new TrainerSession({ openCustomReward });
   await s.init(testConfig({ ...BASE, ...values }), DENO_ASSETS, undefined, resume);
   return s;
 }

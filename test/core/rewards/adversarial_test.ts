@@ -8,7 +8,7 @@ import { REWARDS } from "../../../core/rewards/registry.ts";
 import { collectingContext, loadRewardSet, scoreRewards } from "../../../core/rewards/reward_set.ts";
 import type { RewardSample } from "../../../core/rewards/types.ts";
 import { MALFORMED, toolSample } from "./tool_use_fixtures.ts";
-import { ADVERSARIAL_COMPLETIONS, benchSamples } from "../../../app/cli/bench_rewards.ts";
+import { ADVERSARIAL_COMPLETIONS, benchSamples } from "../../../core/rewards/adversarial.ts";
 
 /** The documented range of each reward (README, Rewards), as the values it may take. */
 const RANGES: Record<string, { min: number; max: number; values?: number[] }> = {

@@ -15,6 +15,7 @@ import {
   type RewardSetSpec,
   scoreRewards,
 } from "../../../core/rewards/reward_set.ts";
+import { openCustomReward } from "../../../workers/custom_reward.ts";
 
 const sample = rewardSample(makeSample("count", 5, 0));
 
@@ -65,6 +66,7 @@ Deno.test("a custom reward cannot read outside its folder, nor use env, run, wri
   const loaded = await loadRewardSet(
     spec(["peek", "env", "run", "write", "net", "remote", "own"]),
     new URL(`file://${dir}/`),
+    openCustomReward,
   );
   try {
     const failure = async (i: number) =>
@@ -110,7 +112,8 @@ Deno.test("a custom reward cannot read outside its folder, nor use env, run, wri
 Deno.test("loadRewardSet() refuses a custom reward given as a URL, naming the key", async () => {
   for (const [path, scheme] of [["http://127.0.0.1:1/x.js", "http"], ["data:text/javascript,1", "data"]]) {
     await assertRejects(
-      () => loadRewardSet(spec(["x"], { custom_rewards: { x: path } }), new URL("file:///")),
+      () =>
+        loadRewardSet(spec(["x"], { custom_rewards: { x: path } }), new URL("file:///"), openCustomReward),
       Error,
       `custom_rewards.x: "${path}" is a ${scheme}: URL; a custom reward must be a file path (its code runs ` +
         "on this machine, so it is never fetched from elsewhere)",
@@ -123,7 +126,7 @@ Deno.test("a custom module is imported only in its worker, and says where its co
   const { dir, rewards } = await folder({
     "mark.js": "globalThis.grpoLabMarked = true; export default () => globalThis.grpoLabMarked ? 2 : 0;",
   });
-  const loaded = await loadRewardSet(spec(["mark"]), new URL(`file://${dir}/`));
+  const loaded = await loadRewardSet(spec(["mark"]), new URL(`file://${dir}/`), openCustomReward);
   try {
     assertEquals((globalThis as { grpoLabMarked?: boolean }).grpoLabMarked, undefined);
     assertEquals(await score(loaded, ["x"]), [[2]]);
@@ -147,7 +150,11 @@ for (
     const { dir } = await folder({
       "stuck.js": `export default (completion) => { if (completion === "stuck") { ${body} } return 1; };`,
     });
-    const loaded = await loadRewardSet(spec(["stuck"], { reward_timeout_s: 1 }), new URL(`file://${dir}/`));
+    const loaded = await loadRewardSet(
+      spec(["stuck"], { reward_timeout_s: 1 }),
+      new URL(`file://${dir}/`),
+      openCustomReward,
+    );
     try {
       const t0 = performance.now();
       await assertRejects(
@@ -172,7 +179,11 @@ Deno.test("a slow custom reward that keeps returning rows is not cut off by rewa
     "slow.js":
       "export default () => { const end = Date.now() + 400; while (Date.now() < end) {} return 1; };",
   });
-  const loaded = await loadRewardSet(spec(["slow"], { reward_timeout_s: 1 }), new URL(`file://${dir}/`));
+  const loaded = await loadRewardSet(
+    spec(["slow"], { reward_timeout_s: 1 }),
+    new URL(`file://${dir}/`),
+    openCustomReward,
+  );
   try {
     assertEquals(await score(loaded, ["a", "b", "c", "d", "e"]), [[1, 1, 1, 1, 1]]);
   } finally {
@@ -185,7 +196,8 @@ Deno.test("a custom module whose import never finishes fails the load after rewa
   const { dir } = await folder({ "hangs.js": "while (true) {} export default () => 1;" });
   try {
     await assertRejects(
-      () => loadRewardSet(spec(["hangs"], { reward_timeout_s: 1 }), new URL(`file://${dir}/`)),
+      () =>
+        loadRewardSet(spec(["hangs"], { reward_timeout_s: 1 }), new URL(`file://${dir}/`), openCustomReward),
       Error,
       'custom reward "hangs": loading rewards/hangs.js did not finish within 1 s (reward_timeout_s)',
     );

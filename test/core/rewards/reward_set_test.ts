@@ -11,6 +11,7 @@ import {
 } from "../../../core/rewards/reward_set.ts";
 import type { RewardDefinition } from "../../../core/rewards/types.ts";
 import { workerScorer } from "../../../workers/reward_scorer.ts";
+import { openCustomReward } from "../../../workers/custom_reward.ts";
 
 const sample = rewardSample(makeSample("count", 5, 0));
 const spec = (over: Partial<RewardSetSpec>): RewardSetSpec => ({
@@ -72,7 +73,9 @@ Deno.test("resolveOptions() names the key of an unknown option and of a bad valu
 });
 
 Deno.test("loadRewardSet() names an unknown reward, lists the known ones and suggests the nearest", async () => {
-  const e = await assertRejects(() => loadRewardSet(spec({ reward_funcs: ["formt"] }), new URL("file:///")));
+  const e = await assertRejects(() =>
+    loadRewardSet(spec({ reward_funcs: ["formt"] }), new URL("file:///"), openCustomReward)
+  );
   assertEquals(
     e.message,
     `unknown reward function "formt": known ones are ${Object.keys(REWARDS).join(", ")}. ` +
@@ -82,12 +85,12 @@ Deno.test("loadRewardSet() names an unknown reward, lists the known ones and sug
 
 Deno.test("loadRewardSet() refuses options for a reward that is not used, and a custom name that shadows a built-in", async () => {
   await assertRejects(
-    () => loadRewardSet(spec({ reward_options: { iou: {} } }), new URL("file:///")),
+    () => loadRewardSet(spec({ reward_options: { iou: {} } }), new URL("file:///"), openCustomReward),
     Error,
     'reward_options.iou is given but "iou" is not in reward_funcs (format)',
   );
   await assertRejects(
-    () => loadRewardSet(spec({ custom_rewards: { format: "x.ts" } }), new URL("file:///")),
+    () => loadRewardSet(spec({ custom_rewards: { format: "x.ts" } }), new URL("file:///"), openCustomReward),
     Error,
     'custom_rewards.format: "format" is a built-in reward',
   );
@@ -103,6 +106,7 @@ Deno.test("loadRewardSet() loads custom modules from real files: a function and 
         reward_options: { word: { word: "red" } },
       }),
       base,
+      openCustomReward,
     );
     assertEquals(rewards.map((r) => r.name), ["format", "len", "word"]);
     assertEquals(rewards[2].options, { word: "red", score: 0.5 });
@@ -118,14 +122,23 @@ Deno.test("loadRewardSet() says which custom module is missing or has no default
   const { dir, base } = await moduleFolder({ "none.js": "export const reward = () => 1;" });
   try {
     const missing = await assertRejects(() =>
-      loadRewardSet(spec({ reward_funcs: ["mine"], custom_rewards: { mine: "nowhere.js" } }), base)
+      loadRewardSet(
+        spec({ reward_funcs: ["mine"], custom_rewards: { mine: "nowhere.js" } }),
+        base,
+        openCustomReward,
+      )
     );
     assertEquals(
       missing.message.startsWith(`custom reward "mine": cannot load nowhere.js (${base.href}nowhere.js)`),
       true,
     );
     await assertRejects(
-      () => loadRewardSet(spec({ reward_funcs: ["mine"], custom_rewards: { mine: "none.js" } }), base),
+      () =>
+        loadRewardSet(
+          spec({ reward_funcs: ["mine"], custom_rewards: { mine: "none.js" } }),
+          base,
+          openCustomReward,
+        ),
       Error,
       'custom reward "mine": none.js has no default export that is a function',
     );
@@ -143,6 +156,7 @@ Deno.test("scoreRewards() fails with the reward's name and row when a reward thr
     const rewards = await loadRewardSet(
       spec({ reward_funcs: ["nan", "throws"], custom_rewards: { nan: "nan.js", throws: "throws.js" } }),
       base,
+      openCustomReward,
     );
     assertEquals(await scoreRewards(rewards, ["ok"], [sample], collectingContext()), [[1], [null]]);
     await assertRejects(

@@ -6,7 +6,7 @@
 import { assertEquals } from "../../assert.ts";
 import { initBackend } from "../../../core/backend.ts";
 import { makeSample } from "../../../core/data/mod.ts";
-import { Rng } from "../../../core/random.ts";
+import { normalStream, Rng } from "../../../core/random.ts";
 import { accuracyReward } from "../../../core/rewards/accuracy.ts";
 import { BLINDFOLD_DEFAULTS, blindfoldReward, blindPrompt } from "../../../core/rewards/blindfold.ts";
 import { rewardSample } from "../../../core/rewards/registry.ts";
@@ -25,7 +25,7 @@ const SCANS = ["red circle", "two red circles", "blue square"];
 const PROMPTS = SCANS.map((scan) => blindPrompt(BLINDFOLD_DEFAULTS.template, scan, sample.prompt));
 // The tiny model reads only the ids of its vocabulary: add those of the blind prompts.
 const vocab = taskVocabulary(text, { extraTexts: PROMPTS.map((p) => text.renderTextPrompt(p)) });
-const model = Qwen2VLModel.init(tiny(vocab), 5);
+const model = Qwen2VLModel.init(tiny(vocab), normalStream(5));
 const SAMPLING: SamplingOptions = { temperature: 1, top_p: 1, top_k: 0, min_p: 0, repetition_penalty: 1 };
 const options = (rng: Rng) => ({ model, text, sampling: SAMPLING, maxCompletionLength: 6, rng });
 

@@ -3,7 +3,7 @@
  * pick): the data set and its images are read through blobFiles, never from disk.
  */
 import { assertEquals, assertRejects } from "../../assert.ts";
-import { DENO_ASSETS } from "../../../app/cli/trainer_client.ts";
+import { DENO_ASSETS } from "../../helpers/assets.ts";
 import { TrainerSession } from "../../../core/train/session.ts";
 import { testConfig } from "../../helpers/tiny_lab.ts";
 import { conversationLine, countSample, encodePng } from "../data/datasets/fixtures.ts";

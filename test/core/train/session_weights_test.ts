@@ -3,7 +3,7 @@
  * a step runs (as the lab's slider does through the worker) applies from the next step, not mid-step.
  */
 import { assertEquals, assertThrows } from "../../assert.ts";
-import { DENO_ASSETS } from "../../../app/cli/trainer_client.ts";
+import { DENO_ASSETS } from "../../helpers/assets.ts";
 import { TrainerSession } from "../../../core/train/session.ts";
 import { testConfig } from "../../helpers/tiny_lab.ts";
 

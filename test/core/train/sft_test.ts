@@ -12,8 +12,10 @@ import { accumulateGradients, sftGradients, type SftMicroBatch } from "../../../
 import { buildSequenceBatch, completionLogprobs, completionNll } from "../../../core/train/sequences.ts";
 import { configFromJson, modelFromSafetensors } from "../../../models/qwen2_vl/mod.ts";
 import { readSafetensors } from "../../../models/safetensors.ts";
-import type { CheckpointFiles, EvalOptions, Metrics } from "../../../workers/api.ts";
-import { DENO_ASSETS } from "../../../app/cli/trainer_client.ts";
+import type { EvalOptions } from "../../../core/eval/evaluate.ts";
+import type { Metrics } from "../../../core/grpo/step_metrics.ts";
+import type { CheckpointFiles } from "../../../core/train/train_state.ts";
+import { DENO_ASSETS } from "../../helpers/assets.ts";
 import { loadLab, TEST_IMAGE_SIZE, testConfig, tinyLabModel } from "../../helpers/tiny_lab.ts";
 
 const { text } = await loadLab();

@@ -1,6 +1,6 @@
 /** Shared fixtures of the model tests: a tiny model over a small vocabulary, an image and prompts. */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../../../core/random.ts";
+import { normalStream, Rng } from "../../../core/random.ts";
 import { Qwen2VLModel, tiny } from "../../../models/qwen2_vl/mod.ts";
 import type { Grid } from "../../../models/qwen2_vl/mod.ts";
 
@@ -17,7 +17,7 @@ export const VOCAB_IDS = [
 ];
 
 export function tinyModel(seed = 1): Qwen2VLModel {
-  return Qwen2VLModel.init(tiny(VOCAB_IDS), seed);
+  return Qwen2VLModel.init(tiny(VOCAB_IDS), normalStream(seed));
 }
 
 /** Seeded uniform [-1, 1) patches [P, 1176] for the given grids. */
