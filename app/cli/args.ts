@@ -1,9 +1,12 @@
 /**
- * The command line every task shares:
+ * The one command-line parser of every task:
  *   deno task NAME [--config FILE.json]... [key=value ...] [--out DIR] [--backend webgpu|wasm|cpu]
  *                  [--seed N] [--help]
- * plus flags a command declares (eval: --checkpoint PATH --task count --n 200), each mapped onto a config
- * key. parseArgs is pure and throws ConfigError; parseArgsOrExit prints and exits (2 on an error).
+ * plus what a command declares once in its CommandSpec: value flags mapped onto config keys (eval:
+ * --checkpoint PATH --task count --n 200), value flags it reads itself (train --resume DIR, eval
+ * --compare A B), switches (--overwrite) and one positional argument (data's PATH). --help lists them
+ * all; an unknown flag is an error. parseArgs is pure and throws ConfigError; parseArgsOrExit prints and
+ * exits (2 on an error).
  */
 import {
   ConfigError,
@@ -32,6 +35,23 @@ export interface CommandSpec {
   flags?: Readonly<Record<string, FlagSpec>>;
   /** Flags without a value, each with its --help line, e.g. {"--overwrite": "replace ..."}. */
   switches?: Readonly<Record<string, string>>;
+  /** Value flags the command reads itself, not config keys: {"--resume": {arg: "DIR", doc: "..."}}. */
+  values?: Readonly<Record<string, ValueSpec>>;
+  /** The one argument without a flag, set as config key `key` (data: PATH -> dataset). */
+  positional?: { key: FieldName; arg: string; doc: string };
+  /** Whether --out, --backend and --seed apply (default true). */
+  sharedFlags?: boolean;
+  /** Whether key=value settings and --config files apply (default true). */
+  config?: boolean;
+  /** --help text in place of the generated one (which lists every config key). */
+  help?: () => string;
+}
+
+/** A value flag a command reads itself: `--resume DIR`; `count` values follow it (`--compare A B`: 2). */
+export interface ValueSpec {
+  arg: string;
+  doc: string;
+  count?: number;
 }
 
 export interface ArgsIo {
@@ -43,7 +63,15 @@ export interface ArgsIo {
 
 export type ParsedArgs =
   | { kind: "help"; text: string }
-  | { kind: "run"; config: RunConfig; notes: string[]; configFiles: string[]; switches: Set<string> };
+  | {
+    kind: "run";
+    config: RunConfig;
+    notes: string[];
+    configFiles: string[];
+    switches: Set<string>;
+    /** The command's own value flags that were given, each with its values. */
+    values: Map<string, string[]>;
+  };
 
 const SHARED_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "--out": { key: "out" },
@@ -112,33 +140,109 @@ const looksLikeFlag = (arg: string) => arg.startsWith("--") || arg === "-h";
 
 /** --help text: usage, the command's flags, then every config key. */
 export function helpText(spec: CommandSpec): string {
-  const flags = { ...SHARED_FLAGS, ...spec.flags };
-  const flagLines = Object.entries(flags).map(([flag, f]) =>
-    `  ${`${flag} VALUE`.padEnd(22)} sets ${f.key}${f.doc ? `: ${f.doc}` : ""}`
-  );
+  if (spec.help) return spec.help();
+  const positional = spec.positional ? ` ${spec.positional.arg}` : "";
+  const configured = spec.config !== false;
   return [
     `deno task ${spec.name}: ${spec.summary}`,
     "",
-    `usage: deno task ${spec.name} [--config FILE.json]... [key=value ...] [flags] [--help]`,
-    "Later settings win: defaults < --config files (in order) < key=value and flags (in order).",
+    `usage: deno task ${spec.name}${positional} ${
+      configured ? "[--config FILE.json]... [key=value ...] " : ""
+    }` +
+    "[flags] [--help]",
+    ...(configured
+      ? ["Later settings win: defaults < --config files (in order) < key=value and flags (in order)."]
+      : []),
     "",
     "flags:",
-    `  ${"--config FILE.json".padEnd(22)} read settings from a JSON object (may repeat)`,
-    ...flagLines,
-    ...Object.entries(spec.switches ?? {}).map(([flag, doc]) => `  ${flag.padEnd(22)} ${doc}`),
-    `  ${"--help".padEnd(22)} show this text`,
-    "",
-    "config keys (key=value):",
-    describeConfig(),
+    ...flagLines(spec),
+    ...(configured ? ["", "config keys (key=value):", describeConfig()] : []),
   ].join("\n");
+}
+
+/** One --help line per flag the command takes (and its positional argument), in the parser's order. */
+export function flagLines(spec: CommandSpec, width = 22): string[] {
+  const line = (flag: string, doc: string) => `  ${flag.padEnd(width)} ${doc}`;
+  return [
+    ...(spec.positional
+      ? [line(spec.positional.arg, `${spec.positional.doc} (sets ${spec.positional.key})`)]
+      : []),
+    ...(spec.config !== false
+      ? [line("--config FILE.json", "read settings from a JSON object (may repeat)")]
+      : []),
+    ...Object.entries(valueFlags(spec)).map(([flag, f]) =>
+      line(`${flag} VALUE`, `sets ${f.key}${f.doc ? `: ${f.doc}` : ""}`)
+    ),
+    ...Object.entries(spec.values ?? {}).map(([flag, v]) => line(`${flag} ${v.arg}`, v.doc)),
+    ...Object.entries(spec.switches ?? {}).map(([flag, doc]) => line(flag, doc)),
+    line("--help", "show this text"),
+  ];
+}
+
+/** The value flags that set config keys: the shared ones (unless left out) and the command's. */
+function valueFlags(spec: CommandSpec): Record<string, FlagSpec> {
+  return { ...(spec.sharedFlags === false ? {} : SHARED_FLAGS), ...spec.flags };
+}
+
+/** Every flag the command knows, for "did you mean". */
+function knownFlags(spec: CommandSpec): string[] {
+  return [
+    ...(spec.config !== false ? ["--config"] : []),
+    "--help",
+    ...Object.keys(valueFlags(spec)),
+    ...Object.keys(spec.values ?? {}),
+    ...Object.keys(spec.switches ?? {}),
+  ];
+}
+
+/**
+ * The `count` values after the flag at argv[i] (or its `=VALUE` when count is 1); throws when one is
+ * missing or is itself a flag, as in `--seed --out DIR`.
+ */
+function takeValues(
+  argv: readonly string[],
+  i: number,
+  flag: string,
+  inline: string | undefined,
+  count: number,
+  arg = "VALUE",
+) {
+  if (inline !== undefined) {
+    if (count !== 1) throw new ConfigError(`flag ${flag} takes ${count} values: ${flag} ${arg}`);
+    return [inline];
+  }
+  const values = argv.slice(i + 1, i + 1 + count);
+  const bad = values.findIndex(looksLikeFlag);
+  if (bad >= 0) {
+    throw new ConfigError(
+      `flag ${flag} needs ${
+        count === 1 ? "a value" : `${count} values`
+      }, but the next argument is the flag ` +
+        `${values[bad]} (write ${flag} VALUE, or ${flag}=VALUE for a value that starts with --)`,
+    );
+  }
+  if (values.length < count) {
+    throw new ConfigError(
+      `flag ${flag} needs ${count === 1 ? "a value" : `${count} values: ${flag} ${arg}`}`,
+    );
+  }
+  return values;
 }
 
 /** Parses argv into a RunConfig; throws ConfigError naming the argument, key or file at fault. */
 export function parseArgs(argv: readonly string[], spec: CommandSpec, io: ArgsIo): ParsedArgs {
-  const flags: Record<string, FlagSpec> = { ...SHARED_FLAGS, ...spec.flags };
+  const flags = valueFlags(spec);
+  const configured = spec.config !== false;
   const configFiles: string[] = [];
   const commandLine: Record<string, unknown> = {};
   const switches = new Set<string>();
+  const values = new Map<string, string[]>();
+  const set = (key: string, value: unknown) => {
+    // Re-inserted so that the order of the command line decides when a key is given twice.
+    delete commandLine[key];
+    commandLine[key] = value;
+  };
+  let positional: string | undefined;
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -146,41 +250,44 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec, io: ArgsIo
     if (arg.startsWith("-")) {
       const eq = arg.indexOf("=");
       const flag = eq < 0 ? arg : arg.slice(0, eq);
+      const inline = eq < 0 ? undefined : arg.slice(eq + 1);
       if (spec.switches && Object.hasOwn(spec.switches, flag)) {
-        if (eq >= 0) throw new ConfigError(`flag ${flag} takes no value`);
+        if (inline !== undefined) throw new ConfigError(`flag ${flag} takes no value`);
         switches.add(flag);
         continue;
       }
-      const known = flag === "--config" || Object.hasOwn(flags, flag);
+      const own = spec.values && Object.hasOwn(spec.values, flag) ? spec.values[flag] : undefined;
+      const known = own !== undefined || (configured && flag === "--config") || Object.hasOwn(flags, flag);
       if (!known) {
-        const names = ["--config", "--help", ...Object.keys(flags), ...Object.keys(spec.switches ?? {})];
-        const hint = nearest(flag, names);
+        const hint = nearest(flag, knownFlags(spec));
         throw new ConfigError(
           `unknown flag ${flag}${hint ? `. Did you mean ${hint}?` : ""} (--help lists the flags)`,
         );
       }
-      let value: string;
-      if (eq >= 0) value = arg.slice(eq + 1);
-      else if (i + 1 < argv.length && !looksLikeFlag(argv[i + 1])) value = argv[++i];
-      else if (i + 1 < argv.length) {
-        throw new ConfigError(
-          `flag ${flag} needs a value, but the next argument is the flag ${argv[i + 1]} ` +
-            `(write ${flag} VALUE, or ${flag}=VALUE for a value that starts with --)`,
-        );
-      } else throw new ConfigError(`flag ${flag} needs a value`);
-      if (flag === "--config") configFiles.push(value);
-      else {
-        // Re-inserted so that the order of the command line decides when a key is given twice.
-        delete commandLine[flags[flag].key];
-        commandLine[flags[flag].key] = value;
-      }
+      const given = takeValues(argv, i, flag, inline, own?.count ?? 1, own?.arg);
+      if (inline === undefined) i += given.length;
+      if (own !== undefined) {
+        if (values.has(flag)) throw new ConfigError(`flag ${flag} is given twice`);
+        values.set(flag, given);
+      } else if (flag === "--config") configFiles.push(given[0]);
+      else set(flags[flag].key, given[0]);
       continue;
     }
     const eq = arg.indexOf("=");
-    if (eq <= 0) throw new ConfigError(`expected key=value or a --flag, got "${arg}"`);
-    const key = arg.slice(0, eq);
-    delete commandLine[key];
-    commandLine[key] = arg.slice(eq + 1);
+    if (eq > 0 && configured) {
+      set(arg.slice(0, eq), arg.slice(eq + 1));
+      continue;
+    }
+    if (spec.positional && positional === undefined && eq < 0) {
+      positional = arg;
+      set(spec.positional.key, arg);
+      continue;
+    }
+    const kinds = [...(configured ? ["key=value"] : []), ...(spec.positional ? [spec.positional.arg] : [])];
+    const already = spec.positional && positional !== undefined
+      ? ` (${spec.positional.arg} is already "${positional}")`
+      : "";
+    throw new ConfigError(`expected ${[...kinds, "a --flag"].join(" or ")}, got "${arg}"${already}`);
   }
 
   const layers: ConfigLayer[] = [
@@ -189,7 +296,7 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec, io: ArgsIo
     { source: "command line", values: commandLine },
   ];
   const { config, notes } = parseConfig(layers);
-  return { kind: "run", config, notes, configFiles, switches };
+  return { kind: "run", config, notes, configFiles, switches, values };
 }
 
 /**
@@ -200,6 +307,7 @@ export function parseArgsOrExit(spec: CommandSpec, argv: readonly string[] = Den
   config: RunConfig;
   configFiles: string[];
   switches: Set<string>;
+  values: Map<string, string[]>;
 } {
   let parsed: ParsedArgs;
   try {
@@ -214,5 +322,10 @@ export function parseArgsOrExit(spec: CommandSpec, argv: readonly string[] = Den
     Deno.exit(0);
   }
   for (const note of parsed.notes) console.error(note);
-  return { config: parsed.config, configFiles: parsed.configFiles, switches: parsed.switches };
+  return {
+    config: parsed.config,
+    configFiles: parsed.configFiles,
+    switches: parsed.switches,
+    values: parsed.values,
+  };
 }

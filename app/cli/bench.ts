@@ -23,6 +23,7 @@ import { Qwen2VLModel } from "../../models/qwen2_vl/model.ts";
 import type { InitInfo } from "../../core/train/init_info.ts";
 import { rewardTable, timeRewards } from "./bench_rewards.ts";
 import { DENO_ASSETS } from "./trainer_client.ts";
+import { parseArgsOrExit } from "./args.ts";
 
 /** Prompts x completions per prompt in the generation benchmark, and tokens per completion. */
 const GEN_PROMPTS = 4;
@@ -266,12 +267,24 @@ function table(results: BackendResult[], steps: number): string {
   return out.join("\n");
 }
 
-function flag(name: string, fallback: string): string {
-  const i = Deno.args.indexOf(name);
-  return i >= 0 && i + 1 < Deno.args.length ? Deno.args[i + 1] : fallback;
-}
-
+const { values } = parseArgsOrExit({
+  name: "bench",
+  summary: "generation, SFT and GRPO step speed and live tensors per backend, and the rewards' times",
+  values: {
+    "--steps": { arg: "N", doc: "SFT and GRPO steps timed per backend (default 5)" },
+    "--backends": { arg: "a,b", doc: "backends to measure, each in a child process (default wasm,webgpu)" },
+    "--json": { arg: "FILE", doc: "also write every number as JSON to FILE" },
+    "--one": { arg: "BACKEND", doc: "measure one backend in this process and print JSON (the child's side)" },
+  },
+  sharedFlags: false,
+  config: false,
+});
+const flag = (name: string, fallback: string) => values.get(name)?.[0] ?? fallback;
 const steps = Number(flag("--steps", "5"));
+if (!Number.isInteger(steps) || steps < 1) {
+  console.error(`error: --steps must be a whole number >= 1, got "${flag("--steps", "")}"`);
+  Deno.exit(2);
+}
 const one = flag("--one", "");
 if (one) {
   // Child process: one backend, result as JSON on stdout.

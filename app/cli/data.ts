@@ -28,36 +28,25 @@ if (command !== "check" && command !== "export") {
   Deno.exit(2);
 }
 
-/** Removes `--to X` / `--to=X` from argv and returns X. */
-function take(flag: string): string | undefined {
-  const i = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
-  if (i < 0) return undefined;
-  if (argv[i].includes("=")) return argv.splice(i, 1)[0].slice(flag.length + 1);
-  return argv.splice(i, 2)[1];
-}
-
-const to = command === "export" ? take("--to") : undefined;
-if (command === "export" && to !== "verl") {
-  console.error(`error: data export needs --to verl (the one target so far)${to ? `, got "${to}"` : ""}`);
-  Deno.exit(2);
-}
-// The data set: the one argument that is neither a flag, a flag's value nor key=value.
-const VALUE_FLAGS = new Set(["--image-folders", "--checkpoint", "--out", "--backend", "--seed", "--config"]);
-const positional = argv.findIndex((a, i) =>
-  !a.startsWith("-") && !a.includes("=") && !(i > 0 && VALUE_FLAGS.has(argv[i - 1]))
-);
-if (positional >= 0) argv.splice(positional, 1, `dataset=${argv[positional]}`);
-
-const { config, switches } = parseArgsOrExit({
+const { config, switches, values } = parseArgsOrExit({
   name: "data",
   summary: USAGE,
   flags: {
     "--image-folders": { key: "image_folders" },
     "--checkpoint": { key: "checkpoint", doc: "check the text against this model's vocabulary" },
   },
+  positional: { key: "dataset", arg: "PATH", doc: "the data set: a conversation .jsonl or a .parquet" },
+  ...(command === "export"
+    ? { values: { "--to": { arg: "verl", doc: "the export's layout (verl, the one target so far)" } } }
+    : {}),
   switches: command === "export" ? OVERWRITE_SWITCH : undefined,
 }, argv);
 
+const to = values.get("--to")?.[0];
+if (command === "export" && to !== "verl") {
+  console.error(`error: data export needs --to verl (the one target so far)${to ? `, got "${to}"` : ""}`);
+  Deno.exit(2);
+}
 if (!config.dataset) {
   console.error(`error: no data set given\n${USAGE}`);
   Deno.exit(2);

@@ -8,20 +8,7 @@ import { runEvalReport } from "./eval_job.ts";
 import { runCommand } from "./jobs.ts";
 import { OVERWRITE_SWITCH } from "./out_folder.ts";
 
-const argv = [...Deno.args];
-let compare: [string, string] | undefined;
-const at = argv.indexOf("--compare");
-if (at >= 0) {
-  const [a, b] = argv.slice(at + 1, at + 3);
-  if (a === undefined || b === undefined || a.startsWith("-") || b.startsWith("-")) {
-    console.error("error: --compare needs two checkpoints: --compare A B");
-    Deno.exit(2);
-  }
-  compare = [a, b];
-  argv.splice(at, 3);
-}
-
-const { config, switches } = parseArgsOrExit({
+const { config, switches, values } = parseArgsOrExit({
   name: "eval",
   summary:
     "evaluate a checkpoint (default: the shipped one) on held-out scenes or a data set's eval split; " +
@@ -34,8 +21,16 @@ const { config, switches } = parseArgsOrExit({
     "--rewards": { key: "reward_funcs" },
     "--weights": { key: "reward_weights" },
   },
+  values: {
+    "--compare": {
+      arg: "A B",
+      doc: "evaluate checkpoints A and B on the same samples, side by side",
+      count: 2,
+    },
+  },
   switches: OVERWRITE_SWITCH,
-}, argv);
+});
+const compare = values.get("--compare") as [string, string] | undefined;
 if (compare && config.checkpoint) {
   console.error("error: give either --checkpoint or --compare A B, not both");
   Deno.exit(2);

@@ -3,7 +3,7 @@
  * --config, key=value, as every command reads them) and a scorer built from the run config's reward
  * settings with core/rewards/reward_set.ts, so that a completion scores offline exactly as in training.
  */
-import { ConfigError, type RunConfig } from "../../core/config/mod.ts";
+import type { RunConfig } from "../../core/config/mod.ts";
 import { REWARDS, weightedTotal } from "../../core/rewards/registry.ts";
 import {
   closeRewards,
@@ -17,7 +17,7 @@ import {
 } from "../../core/rewards/reward_set.ts";
 import { cwdUrl } from "../../core/rewards/scorer.ts";
 import type { RewardValue } from "../../core/rewards/types.ts";
-import { parseArgsOrExit } from "./args.ts";
+import { parseArgsOrExit, type ValueSpec } from "./args.ts";
 import type { ScoreRow } from "./score_input.ts";
 import { openCustomReward } from "../../workers/custom_reward.ts";
 
@@ -130,15 +130,6 @@ function checkOffline(rewards: readonly LoadedReward[]): void {
   }
 }
 
-/** Removes `flag VALUE` or `flag=VALUE` from argv and returns the value; undefined when absent. */
-export function takeFlag(argv: string[], flag: string): string | undefined {
-  const i = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
-  if (i < 0) return undefined;
-  if (argv[i].startsWith(`${flag}=`)) return argv.splice(i, 1)[0].slice(flag.length + 1);
-  if (i + 1 >= argv.length) throw new ConfigError(`flag ${flag} needs a value`);
-  return argv.splice(i, 2)[1];
-}
-
 /** A command's own flag for --help: "--in FILE.jsonl" and what it does. */
 export interface OwnFlag {
   flag: string;
@@ -146,8 +137,19 @@ export interface OwnFlag {
   required?: boolean;
 }
 
-/** Flags the other commands share that mean nothing here (score takes --out for itself first). */
-const UNUSED_SHARED_FLAGS = ["--backend", "--seed", "--out"];
+/** The value flags every rewards-only command shares: the reward set, as in train. */
+const REWARD_FLAGS = {
+  "--rewards": { key: "reward_funcs" },
+  "--weights": { key: "reward_weights" },
+} as const;
+
+/** A command's own flag ("--in FILE.jsonl") as the parser's value flag and its argument's name. */
+function ownValues(ownFlags: readonly OwnFlag[]): Record<string, ValueSpec> {
+  return Object.fromEntries(ownFlags.map((f) => {
+    const [flag, arg] = f.flag.split(" ");
+    return [flag, { arg, doc: f.doc }];
+  }));
+}
 
 function helpText(command: string, summary: string, ownFlags: readonly OwnFlag[]): string {
   const line = (flag: string, doc: string) => `  ${flag.padEnd(24)} ${doc}`;
@@ -181,29 +183,25 @@ function helpText(command: string, summary: string, ownFlags: readonly OwnFlag[]
 }
 
 /**
- * The config of a rewards-only command from argv, after the command has taken its own flags out:
- * --help prints and exits 0; a bad flag, key or value prints "error: ..." and exits 2.
+ * The config of a rewards-only command and its own flags' values, through the one parser (args.ts):
+ * --help prints and exits 0; a bad flag, key or value prints "error: ..." and exits 2. --out, --backend
+ * and --seed are not shared here (score's --out is its own).
  */
 export function rewardConfigOrExit(
   command: string,
   summary: string,
   ownFlags: readonly OwnFlag[],
-  argv: string[],
-): RunConfig {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    console.log(helpText(command, summary, ownFlags));
-    Deno.exit(0);
-  }
-  const unused = argv.find((a) => UNUSED_SHARED_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)));
-  if (unused !== undefined) {
-    console.error(`error: ${unused.split("=")[0]} does not apply to ${command} (--help lists its flags)`);
-    Deno.exit(2);
-  }
-  return parseArgsOrExit({
+  argv: readonly string[] = Deno.args,
+): { config: RunConfig; values: Map<string, string[]> } {
+  const { config, values } = parseArgsOrExit({
     name: command,
     summary,
-    flags: { "--rewards": { key: "reward_funcs" }, "--weights": { key: "reward_weights" } },
-  }, argv).config;
+    flags: REWARD_FLAGS,
+    values: ownValues(ownFlags),
+    sharedFlags: false,
+    help: () => helpText(command, summary, ownFlags),
+  }, argv);
+  return { config, values };
 }
 
 /**

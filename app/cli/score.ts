@@ -18,7 +18,6 @@ import {
   rewardConfigOrExit,
   type Scored,
   type Scoring,
-  takeFlag,
 } from "./reward_scoring.ts";
 import { parseScoreLine, type ScoreLine } from "./score_input.ts";
 
@@ -229,17 +228,9 @@ const OWN_FLAGS = [
 ];
 
 if (import.meta.main) {
-  const argv = [...Deno.args];
-  let inPath: string | undefined;
-  let outPath: string | undefined;
-  try {
-    inPath = takeFlag(argv, "--in");
-    outPath = takeFlag(argv, "--out");
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}`);
-    Deno.exit(2);
-  }
-  const config = rewardConfigOrExit("score", SUMMARY, OWN_FLAGS, argv);
+  const { config, values } = rewardConfigOrExit("score", SUMMARY, OWN_FLAGS);
+  const inPath = values.get("--in")?.[0];
+  const outPath = values.get("--out")?.[0];
   if (inPath === undefined) {
     console.error("error: --in FILE.jsonl is required (--help shows the line format)");
     Deno.exit(2);

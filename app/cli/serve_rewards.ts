@@ -23,7 +23,6 @@ import {
   rewardConfigOrExit,
   type Scored,
   type Scoring,
-  takeFlag,
 } from "./reward_scoring.ts";
 import { FieldError, verlBatchRows, verlRow } from "./score_input.ts";
 import {
@@ -240,14 +239,15 @@ async function serve(scoring: Scoring, options: ServeOptions): Promise<void> {
 }
 
 if (import.meta.main) {
-  const argv = [...Deno.args];
+  const { config, values } = rewardConfigOrExit("serve-rewards", SUMMARY, OWN_FLAGS);
+  const given = (flag: string) => values.get(flag)?.[0];
   let options: ServeOptions;
   try {
     const positive = (flag: string, unit: string, fallback: number) =>
-      parsePositive(takeFlag(argv, flag), flag, unit, fallback);
+      parsePositive(given(flag), flag, unit, fallback);
     options = {
-      port: parsePort(takeFlag(argv, "--port")),
-      host: takeFlag(argv, "--host") ?? DEFAULT_HOST,
+      port: parsePort(given("--port")),
+      host: given("--host") ?? DEFAULT_HOST,
       maxBodyMb: positive("--max-body-mb", "MiB", DEFAULT_MAX_BODY_MB),
       bodyTimeoutS: positive("--body-timeout-s", "seconds", DEFAULT_BODY_TIMEOUT_S),
       headerTimeoutS: positive("--header-timeout-s", "seconds", DEFAULT_HEADER_TIMEOUT_S),
@@ -256,7 +256,6 @@ if (import.meta.main) {
     console.error(`error: ${(e as Error).message}`);
     Deno.exit(2);
   }
-  const config = rewardConfigOrExit("serve-rewards", SUMMARY, OWN_FLAGS, argv);
   const scoring = await loadScoringOrExit(config);
   await runCommand(async () => {
     await serve(scoring, options);

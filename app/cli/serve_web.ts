@@ -5,6 +5,7 @@
  *
  *   deno run -A app/cli/serve_web.ts [--port N] [--dir DIST]
  */
+import { parseArgsOrExit } from "./args.ts";
 
 /** Content types of the files a build holds; anything else is served as bytes. */
 const TYPES: Readonly<Record<string, string>> = {
@@ -79,21 +80,23 @@ export function serveStatic(root: string, port: number): WebServer {
 /** dist/ next to this module's project root. */
 export const DIST = new URL("../../dist/", import.meta.url).pathname;
 
-function parseServeArgs(args: string[]): { port: number; dir: string } {
-  let port = 5173, dir = DIST;
-  for (let i = 0; i < args.length; i++) {
-    const value = args[i + 1];
-    if (args[i] === "--port" && value !== undefined && /^\d+$/.test(value) && Number(value) < 65536) {
-      port = Number(value);
-      i++;
-    } else if (args[i] === "--dir" && value !== undefined) {
-      dir = value;
-      i++;
-    } else {
-      throw new Error(`serve_web: bad argument "${args[i]}" (use --port N and --dir DIST)`);
-    }
+/** --port N and --dir DIST through the one parser (args.ts); a bad value is an error naming the flag. */
+function parseServeArgs(args: readonly string[]): { port: number; dir: string } {
+  const { values } = parseArgsOrExit({
+    name: "start",
+    summary: "serve the built lab (dist/) on 127.0.0.1",
+    values: {
+      "--port": { arg: "N", doc: "port to listen on; 0 = a free one; default 5173" },
+      "--dir": { arg: "DIST", doc: "the built lab; default dist/" },
+    },
+    sharedFlags: false,
+    config: false,
+  }, args);
+  const port = values.get("--port")?.[0] ?? "5173";
+  if (!/^\d+$/.test(port) || Number(port) > 65535) {
+    throw new Error(`--port must be a whole number from 0 to 65535, got "${port}"`);
   }
-  return { port, dir };
+  return { port: Number(port), dir: values.get("--dir")?.[0] ?? DIST };
 }
 
 if (import.meta.main) {

@@ -3,7 +3,7 @@
  * --config files and key=value settings change of it. --resume DIR continues a run exactly; a
  * non-empty output folder is refused unless --overwrite is given.
  */
-import { parseArgsOrExit } from "./args.ts";
+import { type CommandSpec, parseArgsOrExit } from "./args.ts";
 import { runCommand } from "./jobs.ts";
 import { OVERWRITE_SWITCH } from "./out_folder.ts";
 import { findResumeCheckpoint, runFolderOf } from "./run_folder.ts";
@@ -12,19 +12,24 @@ import { runTrain } from "./train_job.ts";
 /** The embedded default run, the first settings layer of every `train`. */
 export const DEFAULT_RUN = new URL("../../public/configs/default.json", import.meta.url).pathname;
 
-const argv = [...Deno.args];
-/** Removes `--resume DIR` / `--resume=DIR` from argv and returns DIR. */
-function takeResume(): string | undefined {
-  const i = argv.findIndex((a) => a === "--resume" || a.startsWith("--resume="));
-  if (i < 0) return undefined;
-  if (argv[i].includes("=")) return argv.splice(i, 1)[0].slice("--resume=".length);
-  if (i + 1 >= argv.length) {
-    console.error("error: --resume needs a value");
-    Deno.exit(2);
-  }
-  return argv.splice(i, 2)[1];
-}
-const resume = takeResume();
+const SPEC = {
+  name: "train",
+  summary:
+    "GRPO: G completions per prompt, rewards, group-normalised advantages, clipped policy loss + KL; " +
+    "--resume DIR continues a run, --overwrite replaces a non-empty --out",
+  flags: { "--checkpoint": { key: "checkpoint" }, "--task": { key: "task" } },
+  values: {
+    "--resume": {
+      arg: "DIR",
+      doc:
+        "continue the run of DIR (a run folder or its checkpoint-N/) exactly; its saved settings are the base",
+    },
+  },
+  switches: OVERWRITE_SWITCH,
+} satisfies CommandSpec;
+
+// Parsed once for --help, unknown flags and --resume; again below with the resumed run's settings as base.
+const resume = parseArgsOrExit(SPEC, Deno.args).values.get("--resume")?.[0];
 
 await runCommand(async () => {
   // On resume the saved, resolved config is the base layer; settings given now still win.
@@ -33,13 +38,6 @@ await runCommand(async () => {
   const base = checkpointDir
     ? ["--config", `${checkpointDir}/run_config.json`, `out=${runFolderOf(checkpointDir)}`]
     : ["--config", DEFAULT_RUN];
-  const { config, switches } = parseArgsOrExit({
-    name: "train",
-    summary:
-      "GRPO: G completions per prompt, rewards, group-normalised advantages, clipped policy loss + KL; " +
-      "--resume DIR continues a run, --overwrite replaces a non-empty --out",
-    flags: { "--checkpoint": { key: "checkpoint" }, "--task": { key: "task" } },
-    switches: OVERWRITE_SWITCH,
-  }, [...base, ...argv]);
+  const { config, switches } = parseArgsOrExit(SPEC, [...base, ...Deno.args]);
   await runTrain(config, { resume, overwrite: switches.has("--overwrite") });
 });

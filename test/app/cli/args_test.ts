@@ -211,3 +211,55 @@ parseArgsOrExit({ name: "eval", summary: "x" });`;
   const stderr = new TextDecoder().decode(out.stderr);
   assert(stderr.includes('error: unknown config key "lerning_rate" (from command line)'), stderr);
 });
+
+const KINDS: CommandSpec = {
+  name: "kinds",
+  summary: "every kind of flag",
+  flags: { "--task": { key: "task" } },
+  values: { "--resume": { arg: "DIR", doc: "continue" }, "--compare": { arg: "A B", doc: "two", count: 2 } },
+  switches: { "--overwrite": "replace" },
+  positional: { key: "dataset", arg: "PATH", doc: "the data" },
+};
+
+Deno.test("parseArgs() takes each declared kind: config flags, own values (one or two), switches, one positional", () => {
+  const r = run(
+    ["data.jsonl", "--resume=runs/a", "--compare", "x", "y", "--overwrite", "--task", "count"],
+    {},
+    KINDS,
+  );
+  assertEquals(r.config.dataset, "data.jsonl");
+  assertEquals(r.config.task, "count");
+  assertEquals([...r.values], [["--resume", ["runs/a"]], ["--compare", ["x", "y"]]]);
+  assertEquals([...r.switches], ["--overwrite"]);
+  assertThrows(
+    () => run(["--compare", "x"], {}, KINDS),
+    ConfigError,
+    "flag --compare needs 2 values: --compare A B",
+  );
+  assertThrows(
+    () => run(["--compare=x"], {}, KINDS),
+    ConfigError,
+    "flag --compare takes 2 values: --compare A B",
+  );
+  assertThrows(
+    () => run(["--resume", "a", "--resume", "b"], {}, KINDS),
+    ConfigError,
+    "flag --resume is given twice",
+  );
+  assertThrows(() => run(["a.jsonl", "b.jsonl"], {}, KINDS), ConfigError, '(PATH is already "a.jsonl")');
+  assertThrows(() => run(["--overwrite=yes"], {}, KINDS), ConfigError, "flag --overwrite takes no value");
+});
+
+Deno.test("parseArgs() without shared flags or config refuses --out, --config and key=value, and --help lists what is declared", () => {
+  const bare: CommandSpec = { ...KINDS, positional: undefined, sharedFlags: false, config: false };
+  assertThrows(() => run(["--out", "x"], {}, bare), ConfigError, "unknown flag --out");
+  assertThrows(() => run(["--config", "x.json"], {}, bare), ConfigError, "unknown flag --config");
+  assertThrows(() => run(["seed=3"], {}, bare), ConfigError, 'expected a --flag, got "seed=3"');
+  const help = parseArgs(["--help"], KINDS, io());
+  assert(help.kind === "help");
+  for (
+    const line of ["PATH", "--resume DIR", "--compare A B", "--overwrite", "--task VALUE", "--out VALUE"]
+  ) {
+    assert(help.text.includes(line), `--help lacks ${line}`);
+  }
+});

@@ -82,5 +82,5 @@ Deno.test("eval --compare A B runs both on the same samples with the same sampli
     "error: give either --checkpoint or --compare A B, not both",
   ]);
   const one = await cli("eval.ts", ["--compare", shipped], dir);
-  assertEquals([one.code, one.stderr.trim()], [2, "error: --compare needs two checkpoints: --compare A B"]);
+  assertEquals([one.code, one.stderr.trim()], [2, "error: flag --compare needs 2 values: --compare A B"]);
 });
