@@ -19,6 +19,8 @@ import type {
   RewardSample,
   RewardValue,
 } from "../core/rewards/types.ts";
+import { Notes } from "../core/notes.ts";
+import { rewardContext } from "../core/rewards/context.ts";
 
 export type { CustomRewardInfo };
 
@@ -70,11 +72,11 @@ const api = {
     // A task of its own: the answer to the call before this one is then posted before this call's rows
     // start, even when one of them never returns.
     await new Promise((resolve) => setTimeout(resolve, 0));
-    const said: string[] = [];
+    // This call's lines go back with its answer; the caller's sayOnce (the run's Notes) says each once.
+    const notes = new Notes();
     const ctx: RewardContext = {
-      generate: generate && ((prompt) => generate(prompt)),
+      ...rewardContext(notes, generate && ((prompt) => generate(prompt))),
       batch: samples,
-      sayOnce: (line) => said.push(line),
     };
     const values = await scoreRows(
       name,
@@ -83,7 +85,7 @@ const api = {
       samples,
       (row, done) => progress.postMessage([call, row, done]),
     );
-    return { values, said };
+    return { values, said: notes.take() };
   },
 };
 export type CustomRewardWorkerApi = typeof api;

@@ -6,7 +6,8 @@
  */
 import { ADVERSARIAL_COMPLETIONS, benchSamples } from "../../core/rewards/adversarial.ts";
 import { REWARDS } from "../../core/rewards/registry.ts";
-import { collectingContext, loadRewardSet } from "../../core/rewards/reward_set.ts";
+import { loadRewardSet, rewardContext } from "../../core/rewards/reward_set.ts";
+import { Notes } from "../../core/notes.ts";
 
 export interface RewardTiming {
   name: string;
@@ -24,7 +25,7 @@ export async function timeRewards(): Promise<RewardTiming[]> {
     new URL("file:///"),
   );
   const samples = benchSamples();
-  const ctx = { ...collectingContext(), batch: samples };
+  const ctx = { ...rewardContext(new Notes()), batch: samples };
   const out: RewardTiming[] = [];
   for (const { name, definition, options } of rewards) {
     let worstMs = 0;

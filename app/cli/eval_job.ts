@@ -54,6 +54,7 @@ async function generateWith(config: RunConfig, path: string, label: string, n: n
       Comlink.proxy((done: number) => progress.update(done)),
     );
     progress.finish();
+    for (const line of report.said) console.error(line);
     if (report.n !== n) throw new Error(`eval: the trainer evaluated ${report.n} samples, expected ${n}`);
     return report;
   } finally {

@@ -7,14 +7,15 @@ import type { RunConfig } from "../../core/config/mod.ts";
 import { REWARDS, weightedTotal } from "../../core/rewards/registry.ts";
 import {
   closeRewards,
-  collectingContext,
   type LoadedReward,
   loadRewardSet,
   needsImage,
+  rewardContext,
   rewardNotes,
   rewardSpecOf,
   scoreRewards,
 } from "../../core/rewards/reward_set.ts";
+import { Notes } from "../../core/notes.ts";
 import { cwdUrl } from "../../core/rewards/scorer.ts";
 import type { RewardValue } from "../../core/rewards/types.ts";
 import { parseArgsOrExit, type ValueSpec } from "./args.ts";
@@ -83,7 +84,7 @@ export async function loadScoring(
   }
   const names = rewards.map((r) => r.name);
   const weights = names.map((_, i) => config.reward_weights.length === 0 ? 1 : config.reward_weights[i]);
-  const ctx = collectingContext();
+  const ctx = rewardContext(new Notes());
   return {
     names,
     weights,
@@ -100,7 +101,7 @@ export async function loadScoring(
         total: float32Json(totals[r]),
       }));
     },
-    said: () => ctx.said.splice(0),
+    said: () => ctx.notes.take(),
     notes: rewardNotes(rewards),
     close: () => closeRewards(rewards),
   };

@@ -5,6 +5,9 @@ import { Rng } from "../random.ts";
 import { accuracyReward } from "../rewards/accuracy.ts";
 import { formatReward } from "../rewards/format.ts";
 import { iouReward } from "../rewards/iou.ts";
+import { rewardContext } from "../rewards/context.ts";
+import type { RewardContext } from "../rewards/types.ts";
+import { Notes } from "../notes.ts";
 import { generate } from "../rollout/generate.ts";
 import type { TextPipeline } from "../text/pipeline.ts";
 
@@ -29,6 +32,8 @@ export interface EvalReport {
   predictions: Prediction[];
   tokens: number;
   seconds: number;
+  /** What the rewards said for the first time this run while scoring (the run's Notes). */
+  said: string[];
 }
 
 export interface EvalOptions {
@@ -43,8 +48,13 @@ export interface EvalOptions {
 type Summary = EvalReport["summary"][string];
 
 /** One sample's prediction: its completion with format, accuracy and (box solutions) IoU. */
-export function predictionOf(sample: Sample, completion: string, truncated: boolean): Prediction {
-  const iou = iouReward(completion, sample);
+export function predictionOf(
+  sample: Sample,
+  completion: string,
+  truncated: boolean,
+  ctx: RewardContext = rewardContext(new Notes()),
+): Prediction {
+  const iou = iouReward(completion, sample, undefined, ctx);
   return {
     id: sample.id,
     task: sample.task,
@@ -52,7 +62,7 @@ export function predictionOf(sample: Sample, completion: string, truncated: bool
     solution: sample.solution,
     completion,
     format: formatReward(completion),
-    accuracy: accuracyReward(completion, sample),
+    accuracy: accuracyReward(completion, sample, undefined, ctx),
     ...(iou === null ? {} : { iou }),
     truncated,
   };
@@ -68,9 +78,11 @@ export async function evaluateSamples(
   samples: Sample[],
   config: RunConfig,
   batchSize: number,
+  notes: Notes,
   onProgress?: (done: number, total: number) => void,
 ): Promise<EvalReport> {
   const t0 = performance.now();
+  const ctx = rewardContext(notes);
   const rng = new Rng(config.seed);
   const predictions: Prediction[] = [];
   let tokens = 0;
@@ -91,7 +103,7 @@ export async function evaluateSamples(
     tokens += rollout.generatedTokens;
     batch.forEach((sample, i) => {
       const completion = text.decode(rollout.completionIds[i], { skipSpecialTokens: true });
-      predictions.push(predictionOf(sample, completion, rollout.truncated[i]));
+      predictions.push(predictionOf(sample, completion, rollout.truncated[i], ctx));
     });
     onProgress?.(predictions.length, samples.length);
   }
@@ -101,6 +113,7 @@ export async function evaluateSamples(
     predictions,
     tokens,
     seconds: (performance.now() - t0) / 1000,
+    said: notes.take(),
   };
 }
 

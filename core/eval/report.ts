@@ -5,9 +5,10 @@
  */
 import type { Sample } from "../data/sample.ts";
 import { rewardSample, weightedTotal } from "../rewards/registry.ts";
-import { collectingContext, type LoadedReward, scoreRewards } from "../rewards/reward_set.ts";
+import { type LoadedReward, rewardContext, scoreRewards } from "../rewards/reward_set.ts";
 import type { RewardValue } from "../rewards/types.ts";
 import type { Prediction } from "./evaluate.ts";
+import { Notes } from "../notes.ts";
 
 /** IoU at or above which a predicted box counts as a hit (IoU@0.5). */
 export const IOU_HIT = 0.5;
@@ -52,7 +53,7 @@ export async function scorePredictions(
   if (policy) {
     throw new Error(`reward "${policy.name}" needs the policy's second pass, which eval does not run`);
   }
-  const ctx = collectingContext();
+  const ctx = rewardContext(new Notes());
   const scores = await scoreRewards(
     rewards,
     predictions.map((p) => p.completion),
@@ -65,7 +66,7 @@ export async function scorePredictions(
     rewards: Object.fromEntries(rewards.map((r, f) => [r.name, scores[f][i]])),
     total: totals[i],
   }));
-  return { rows, said: ctx.said };
+  return { rows, said: ctx.notes.take() };
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);

@@ -11,13 +11,15 @@ import type { Rng } from "../random.ts";
 import { rewardSample, weightedTotal } from "../rewards/registry.ts";
 import {
   calledFromStep,
-  collectingContext,
   type LoadedReward,
   needsImage,
+  rewardContext,
   type RewardSetSpec,
   scoreRewards,
   subSpec,
 } from "../rewards/reward_set.ts";
+import type { RewardValue } from "../rewards/types.ts";
+import type { Notes } from "../notes.ts";
 import type { RewardScorer, Scored } from "../rewards/scorer.ts";
 import { generate, type Rollout } from "../rollout/generate.ts";
 import { batchedTextGenerator } from "../rollout/text_generate.ts";
@@ -57,13 +59,13 @@ export interface GrpoContext {
   taskOf: (index: number) => string;
   /** Sample i of the data stream when a data set is configured; the synthetic task's otherwise. */
   sampleAt?: (index: number) => Promise<Sample>;
+  /** The run's one "say once": what the rewards say, here or in the scorer's thread, goes here. */
+  notes: Notes;
 }
 
 export interface GrpoStepResult {
   metrics: Metrics;
   groups: GroupLog[];
-  /** Lines the rewards said (sayOnce); the session reports each once per run. */
-  said: string[];
 }
 
 /** Stage 1: the step's B prompts. The data position is the step: sample i of step s is s * B + i. */
@@ -106,7 +108,7 @@ export async function stageRewards(
   samples: Sample[],
   rollout: Rollout,
   completions: string[],
-): Promise<Scored> {
+): Promise<{ scores: RewardValue[][]; seconds: number }> {
   const withImage = ctx.rewards.some(needsImage);
   const rowSamples = Array.from(rollout.promptIndex, (b) => rewardSample(samples[b], withImage));
   const onPolicy = ctx.rewards.filter(calledFromStep);
@@ -116,13 +118,16 @@ export async function stageRewards(
     ? ctx.scorer.score(subSpec(spec, offThread), completions, rowSamples)
     : Promise.resolve<Scored>({ scores: [], seconds: 0, said: [] });
   const t0 = performance.now();
-  const policyCtx = collectingContext(batchedTextGenerator({
-    model: ctx.model,
-    text: ctx.text,
-    sampling: ctx.config,
-    maxCompletionLength: ctx.config.max_completion_length,
-    rng: ctx.rng,
-  }));
+  const policyCtx = rewardContext(
+    ctx.notes,
+    batchedTextGenerator({
+      model: ctx.model,
+      text: ctx.text,
+      sampling: ctx.config,
+      maxCompletionLength: ctx.config.max_completion_length,
+      rng: ctx.rng,
+    }),
+  );
   const policyScores = onPolicy.length > 0
     ? await scoreRewards(onPolicy, completions, rowSamples, policyCtx)
     : [];
@@ -131,7 +136,9 @@ export async function stageRewards(
   const scores = ctx.rewards.map((r) =>
     calledFromStep(r) ? policyScores[onPolicy.indexOf(r)] : off.scores[offThread.indexOf(r.name)]
   );
-  return { scores, seconds: off.seconds + policySeconds, said: [...off.said, ...policyCtx.said] };
+  // The scorer's thread said its lines into its own Notes; they join the run's here.
+  for (const line of off.said) ctx.notes.say(line);
+  return { scores, seconds: off.seconds + policySeconds };
 }
 
 /**
@@ -258,7 +265,7 @@ export async function grpoStep(ctx: GrpoContext, step: number): Promise<GrpoStep
   });
   const fixed = stageFixedLogprobs(ctx, micro);
   try {
-    const { scores, seconds: rewardSeconds, said } = await scoring;
+    const { scores, seconds: rewardSeconds } = await scoring;
     const weights = ctx.rewardWeights;
     const totals = weightedTotal(scores, weights);
     const { advantage, zeroStd } = await stageAdvantages(config, totals);
@@ -285,7 +292,6 @@ export async function grpoStep(ctx: GrpoContext, step: number): Promise<GrpoStep
     return {
       metrics,
       groups: groupLogs(samples, rollout, completions, config.reward_funcs, scores, totals, advantage),
-      said,
     };
   } finally {
     for (const t of [...fixed.old, ...fixed.ref]) t?.dispose();

@@ -6,7 +6,7 @@
 import { extractAnswer, normaliseAnswer, parseNumber } from "./answer.ts";
 import { parseBoxes } from "./boxes.ts";
 import { iouReward, type IouSample } from "./iou.ts";
-import type { RewardDefinition } from "./types.ts";
+import type { RewardContext, RewardDefinition } from "./types.ts";
 
 /** IoU at or above which a grounding answer counts as correct. */
 export const GROUNDING_IOU_THRESHOLD = 0.5;
@@ -33,6 +33,7 @@ export function accuracyReward(
   completion: string,
   sample: IouSample,
   options: Readonly<AccuracyOptions> = ACCURACY_DEFAULTS,
+  ctx?: RewardContext,
 ): number {
   const tolerance = checkNonNegative("numeric_tolerance", options.numeric_tolerance);
   const threshold = checkNonNegative("iou_threshold", options.iou_threshold);
@@ -43,7 +44,7 @@ export function accuracyReward(
   const solution = extractAnswer(sample.solution) ?? sample.solution;
   // A box solution is judged as the iou reward judges it, so that the two never disagree on a box form.
   if (parseBoxes(solution, "pixels").length > 0) {
-    return (iouReward(completion, sample) ?? 0) >= threshold ? 1 : 0;
+    return (iouReward(completion, sample, undefined, ctx) ?? 0) >= threshold ? 1 : 0;
   }
   if (normaliseAnswer(answer) === normaliseAnswer(solution)) return 1;
   const choice = solutionChoice(solution);
@@ -123,7 +124,7 @@ function setIou(a: Set<string>, b: Set<string>): number {
 
 export const accuracy: RewardDefinition<AccuracyOptions> = {
   name: "accuracy",
-  fn: (completion, sample, options) => accuracyReward(completion, sample, options),
+  fn: (completion, sample, options, ctx) => accuracyReward(completion, sample, options, ctx),
   defaults: { ...ACCURACY_DEFAULTS },
   range: "[0, 1]: {0, 1} except for list solutions (set IoU); 0 when there is no <answer>",
   doc: "box: IoU >= iou_threshold; else normalised exact match; choice letter: same letter; list " +

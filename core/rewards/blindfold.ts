@@ -47,7 +47,7 @@ export async function blindfoldReward(
     throw new Error("blindfold needs the policy for its second pass; it runs only inside training");
   }
   const blind = await ctx.generate(blindPrompt(options.template, scan, sample.prompt));
-  return (accuracyReward(blind, sample) === 1 ? options.correct : options.wrong) + bonus;
+  return (accuracyReward(blind, sample, undefined, ctx) === 1 ? options.correct : options.wrong) + bonus;
 }
 
 export const blindfold: RewardDefinition<BlindfoldOptions> = {

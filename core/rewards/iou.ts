@@ -6,6 +6,8 @@ import { maxOf } from "../extremes.ts";
 import { extractAnswer } from "./answer.ts";
 import { checkCoordinates, type FoundBox, inPixels, knownSize, parseBoxes } from "./boxes.ts";
 import type { RewardContext, RewardDefinition, RewardSample, RewardValue } from "./types.ts";
+import { rewardContext } from "./context.ts";
+import { Notes } from "../notes.ts";
 
 /**
  * Intersection over union of two [x1, y1, x2, y2] boxes, in [0, 1]; 0 when either has no area (x2 <= x1
@@ -69,13 +71,14 @@ export type IouSample = Pick<RewardSample, "solution"> & {
  * 0 when no box parses in the completion; null when the sample has no ground-truth box. Boxes are
  * compared in pixels when the image's size is known; without it, only boxes in the same frame are
  * compared (both pixels, or both normalised: IoU is unchanged by scaling either axis), and when no
- * predicted box can be compared with any truth the reward is null, said once.
+ * predicted box can be compared with any truth the reward is null, said once through `ctx` (the run's;
+ * a direct call without one keeps the line to itself).
  */
 export function iouReward(
   completion: string,
   sample: IouSample,
   options: Readonly<IouOptions> = IOU_DEFAULTS,
-  ctx: RewardContext = WARN_ONCE,
+  ctx: RewardContext = rewardContext(new Notes()),
 ): RewardValue {
   const coordinates = checkCoordinates("iou", options.coordinates);
   const imageSize = knownSize(
@@ -122,16 +125,6 @@ function metaBoxes(meta: Record<string, unknown>): FoundBox[] {
   const listed = Array.isArray(meta.boxes) ? meta.boxes : [meta.box];
   return listed.filter(isBox).map((box) => ({ box: [...box] as Box, form: "list", normalised: false }));
 }
-
-/** For callers without a run context (evaluate.ts): each line once per process, on stderr. */
-const said = new Set<string>();
-const WARN_ONCE: RewardContext = {
-  sayOnce(message) {
-    if (said.has(message)) return;
-    said.add(message);
-    console.warn(message);
-  },
-};
 
 export const iou: RewardDefinition<IouOptions> = {
   name: "iou",

@@ -20,6 +20,7 @@ import { REWARDS } from "./registry.ts";
 import type { RewardContext, RewardDefinition, RewardOptions, RewardSample, RewardValue } from "./types.ts";
 
 export { type CustomRewardFn, resolveOptions } from "./definition.ts";
+export { rewardContext } from "./context.ts";
 
 /** The reward part of a run config (plain JSON, so that it can cross to a worker). */
 export interface RewardSetSpec {
@@ -246,19 +247,4 @@ export async function scoreRewards(
 /** Whether a loaded reward reads the pixels with its options. */
 export function needsImage({ definition, options }: LoadedReward): boolean {
   return readsImage(definition, options);
-}
-
-/** A RewardContext whose sayOnce collects each distinct line once into `said`. */
-export function collectingContext(generate?: RewardContext["generate"]): RewardContext & { said: string[] } {
-  const seen = new Set<string>();
-  const said: string[] = [];
-  return {
-    generate,
-    said,
-    sayOnce(message) {
-      if (seen.has(message)) return;
-      seen.add(message);
-      said.push(message);
-    },
-  };
 }

@@ -6,12 +6,13 @@ import type { OpenCustomReward } from "./definition.ts";
 import type { RewardSample, RewardValue } from "./types.ts";
 import {
   closeRewards,
-  collectingContext,
   type LoadedReward,
   loadRewardSet,
+  rewardContext,
   type RewardSetSpec,
   scoreRewards,
 } from "./reward_set.ts";
+import { Notes } from "../notes.ts";
 
 /** Scores out[f][r], the seconds the scoring itself took where it ran, and what rewards said once. */
 export interface Scored {
@@ -34,7 +35,7 @@ export interface SpecScorer {
  */
 export function specScorer(base: URL, openCustom?: OpenCustomReward): SpecScorer {
   const loaded = new Map<string, Promise<LoadedReward[]>>();
-  const ctx = collectingContext();
+  const ctx = rewardContext(new Notes());
   return {
     async score(spec, completions, samples) {
       const key = JSON.stringify(spec);
@@ -43,7 +44,7 @@ export function specScorer(base: URL, openCustom?: OpenCustomReward): SpecScorer
       const t0 = performance.now();
       const scores = await scoreRewards(rewards, completions, samples, ctx);
       const seconds = (performance.now() - t0) / 1000;
-      return { scores, seconds, said: ctx.said.splice(0) };
+      return { scores, seconds, said: ctx.notes.take() };
     },
     async close() {
       const sets = await Promise.allSettled(loaded.values());

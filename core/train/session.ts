@@ -14,7 +14,7 @@ import { loadTextPipeline, type TextPipeline } from "../text/pipeline.ts";
 import { taskVocabulary } from "../text/vocabulary.ts";
 import { tiny } from "../../models/qwen2_vl/configs.ts";
 import { parameterCount } from "../../models/qwen2_vl/params.ts";
-import { Qwen2VLModel } from "../../models/qwen2_vl/model.ts";
+import { Qwen2VLModel, UNCHECKED_IMAGE_COUNT } from "../../models/qwen2_vl/model.ts";
 import { modelFromCheckpoint, modelToSafetensors } from "../../models/qwen2_vl/checkpoint.ts";
 import { refuseOversizedStep } from "./memory_check.ts";
 import { AdamW, adamWOptions, clipAndStep } from "./optimizer.ts";
@@ -39,6 +39,7 @@ import type { EvalOptions, EvalReport } from "../eval/evaluate.ts";
 import type { GrpoStepReport, Metrics } from "../grpo/step_metrics.ts";
 import type { Assets, InitInfo } from "./init_info.ts";
 import type { CheckpointFiles, TrainProgress, TrainState } from "./train_state.ts";
+import { Notes } from "../notes.ts";
 
 /** The synthetic tasks a "mixed" run cycles through. */
 export const MIXED_TASKS = ["count", "attribute", "grounding", "tiny"] as const;
@@ -64,8 +65,8 @@ interface Ready {
   rewards: LoadedReward[];
   /** The reward part of the config, custom module paths made absolute. */
   rewardSpec: RewardSetSpec;
-  /** Lines the rewards said, each reported once per run. */
-  said: Set<string>;
+  /** The run's one "say once": init's lines, the rewards', each handed to the front end once. */
+  notes: Notes;
   /** config.dataset, opened and checked; absent on the synthetic tasks. */
   data?: RunDataset;
 }
@@ -122,8 +123,11 @@ export class TrainerSession {
     });
     this.#device = watchDevice();
     const text = await loadTextPipeline({ modelBase: new URL("models/", assets.publicBase) });
-    // Said on every start and resume: a run folder from someone else runs its custom modules again.
-    const notes: string[] = rewardNotes(rewards);
+    // One Notes per run. Said on every start and resume: a run folder from someone else runs its custom
+    // modules again.
+    const notes = new Notes();
+    for (const line of rewardNotes(rewards)) notes.say(line);
+    if (choice.backend === "webgpu") notes.say(UNCHECKED_IMAGE_COUNT);
     // A checkpoint is checked as it loads (each error names its file), and must be the model=NAME given.
     const load = (files: CheckpointFiles, what: string) =>
       modelFromCheckpoint(files, what, config.model, taskVocabulary(text));
@@ -145,7 +149,7 @@ export class TrainerSession {
     // The reference is the starting policy, also on resume; it only exists when the KL term is on.
     const refModel = config.beta > 0 ? start() : undefined;
     if (refModel) {
-      notes.push(`beta = ${config.beta}: a frozen copy of the starting policy is the KL reference`);
+      notes.say(`beta = ${config.beta}: a frozen copy of the starting policy is the KL reference`);
     }
     const data = config.dataset
       ? await openRunDataset(
@@ -155,7 +159,7 @@ export class TrainerSession {
         model.config.vocab_ids,
       )
       : undefined;
-    if (data) notes.push(...data.notes);
+    for (const line of data?.notes ?? []) notes.say(line);
     const variables = model.trainableVariables({ freezeVision: config.freeze_vision_modules });
     const names = new Map([...model.params].map(([name, v]) => [v, name]));
     const optimizer = new AdamW(
@@ -173,7 +177,7 @@ export class TrainerSession {
       step = progress.step;
       rng = Rng.fromState(progress.rngState);
       rewardWeights = progress.rewardWeights;
-      notes.push(`resuming at step ${step}`);
+      notes.say(`resuming at step ${step}`);
     }
     this.#ready = {
       config,
@@ -188,7 +192,7 @@ export class TrainerSession {
       rewardWeights,
       rewards,
       rewardSpec,
-      said: new Set(),
+      notes,
       data,
     };
     return {
@@ -199,7 +203,7 @@ export class TrainerSession {
       parameters: parameterCount(model.config),
       vocabSize: model.config.vocab_size,
       weights,
-      notes,
+      notes: notes.take(),
     };
   }
 
@@ -223,12 +227,11 @@ export class TrainerSession {
       rewardWeights,
       taskOf: (i) => taskOf(s.config.task, i),
       sampleAt: s.data && ((i) => s.data!.sample("train", i)),
+      notes: s.notes,
     }, s.step);
     const result = await duringGpuWork(this.#device, `step ${s.step + 1}`, step);
     s.step++;
-    const said = result.said.filter((line) => !s.said.has(line));
-    for (const line of said) s.said.add(line);
-    return { ...result, said, rewardWeights: [...rewardWeights] };
+    return { ...result, said: s.notes.take(), rewardWeights: [...rewardWeights] };
   }
 
   setRewardWeights(weights: number[]): Promise<void> {
@@ -333,7 +336,7 @@ export class TrainerSession {
       (_, i) =>
         s.data?.sample("eval", i) ?? makeSample(taskOf(options.task, i), splitSeed("eval", options.seed), i),
     ));
-    return await evaluateSamples(s.model, s.text, samples, s.config, options.batchSize, onProgress);
+    return await evaluateSamples(s.model, s.text, samples, s.config, options.batchSize, s.notes, onProgress);
   }
 
   async saveCheckpoint(): Promise<CheckpointFiles> {

@@ -32,7 +32,12 @@ export interface ForwardInput {
   cache?: KVCache;
 }
 
-let warnedUncheckedImages = false;
+/**
+ * What forward() does not check on webgpu (the image token count needs a synchronous read of the ids,
+ * which Deno's webgpu cannot do); whoever runs the model there says it once (core's TrainerSession).
+ */
+export const UNCHECKED_IMAGE_COUNT =
+  "Qwen2VLModel.forward: image token count not checked on webgpu (the ids are built on the host)";
 
 export class Qwen2VLModel {
   readonly config: Qwen2VLConfig;
@@ -178,7 +183,8 @@ export class Qwen2VLModel {
   /**
    * The number of image tokens must equal imageEmbeds' rows. Counting needs the ids on the host: on cpu and
    * wasm that read is free; on webgpu a synchronous read is not possible under Deno, so there the check is
-   * skipped (said once) and the caller, which built the ids on the host, is responsible.
+   * skipped (UNCHECKED_IMAGE_COUNT, said once by the caller), which built the ids on the host and is
+   * responsible.
    */
   #checkImageCount(inputIds: tf.Tensor2D, imageEmbeds: tf.Tensor2D): void {
     if (imageEmbeds.shape[1] !== this.config.hidden_size) {
@@ -186,13 +192,8 @@ export class Qwen2VLModel {
         `forward: imageEmbeds is [${imageEmbeds.shape}], expected [N, ${this.config.hidden_size}]`,
       );
     }
-    if (tf.getBackend() === "webgpu") {
-      if (!warnedUncheckedImages) {
-        console.warn("Qwen2VLModel.forward: image token count not checked on webgpu");
-      }
-      warnedUncheckedImages = true;
-      return;
-    }
+    // Skipped on webgpu: see UNCHECKED_IMAGE_COUNT.
+    if (tf.getBackend() === "webgpu") return;
     const ids = inputIds.dataSync();
     let n = 0;
     for (let i = 0; i < ids.length; i++) if (ids[i] === this.#imageLocalId) n++;

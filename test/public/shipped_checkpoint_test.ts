@@ -10,6 +10,7 @@ import { evaluateSamples } from "../../core/eval/evaluate.ts";
 import { loadLab } from "../helpers/tiny_lab.ts";
 import { readCheckpoint, SHIPPED_CHECKPOINT } from "../../app/cli/trainer_client.ts";
 import { configFromJson, modelFromSafetensors, parameterCount, tiny } from "../../models/qwen2_vl/mod.ts";
+import { Notes } from "../../core/notes.ts";
 
 Deno.test("the shipped checkpoint loads as the tiny model over today's task vocabulary", async () => {
   const { vocab } = await loadLab();
@@ -29,7 +30,7 @@ Deno.test("the shipped checkpoint answers 8 held-out count scenes in the think/a
     // It is the count task's starting point (trained on count only), so count scenes are what it answers.
     const samples = Array.from({ length: 8 }, (_, i) => makeSample("count", splitSeed("eval", 3), i));
     const { config } = parseConfig([{ source: "test", values: { temperature: 1, seed: 0 } }]);
-    const report = await evaluateSamples(model, text, samples, config, 8);
+    const report = await evaluateSamples(model, text, samples, config, 8, new Notes());
     const formatted = report.predictions.filter((p) => p.format === 1).length;
     // 99.5 % on 200 count scenes (README); 7 of 8 leaves room for one unlucky draw.
     assert(formatted >= 7, `${formatted} of 8 in format: ${report.predictions.map((p) => p.completion)}`);

@@ -5,10 +5,11 @@
  */
 import { assert, assertEquals } from "../../assert.ts";
 import { REWARDS } from "../../../core/rewards/registry.ts";
-import { collectingContext, loadRewardSet, scoreRewards } from "../../../core/rewards/reward_set.ts";
+import { loadRewardSet, rewardContext, scoreRewards } from "../../../core/rewards/reward_set.ts";
 import type { RewardSample } from "../../../core/rewards/types.ts";
 import { MALFORMED, toolSample } from "./tool_use_fixtures.ts";
 import { ADVERSARIAL_COMPLETIONS, benchSamples } from "../../../core/rewards/adversarial.ts";
+import { Notes } from "../../../core/notes.ts";
 
 /** The documented range of each reward (README, Rewards), as the values it may take. */
 const RANGES: Record<string, { min: number; max: number; values?: number[] }> = {
@@ -46,7 +47,12 @@ Deno.test("every reward but blindfold gives null or a value in its range on adve
     new URL("file:///"),
   );
   const rows = SAMPLES.flatMap((s) => COMPLETIONS.map((c) => ({ c, s })));
-  const scores = await scoreRewards(rewards, rows.map((r) => r.c), rows.map((r) => r.s), collectingContext());
+  const scores = await scoreRewards(
+    rewards,
+    rows.map((r) => r.c),
+    rows.map((r) => r.s),
+    rewardContext(new Notes()),
+  );
   scores.forEach((column, f) => {
     const { min, max, values } = RANGES[names[f]];
     column.forEach((v, r) => {
@@ -68,7 +74,7 @@ Deno.test("blindfold gives wrong (+ bonus) without a scan, whatever else the com
     [blind],
     withoutScan,
     withoutScan.map(() => SAMPLES[0]),
-    collectingContext(),
+    rewardContext(new Notes()),
   );
   // Only "<scan></scan><think></think><answer></answer>" has all three tags.
   assertEquals(scores, withoutScan.map((c) => (c.startsWith("<scan></scan><think>") ? -0.4 : -0.5)));

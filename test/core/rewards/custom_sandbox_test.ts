@@ -8,14 +8,15 @@ import { makeSample } from "../../../core/data/mod.ts";
 import { rewardSample } from "../../../core/rewards/registry.ts";
 import {
   closeRewards,
-  collectingContext,
   type LoadedReward,
   loadRewardSet,
+  rewardContext,
   rewardNotes,
   type RewardSetSpec,
   scoreRewards,
 } from "../../../core/rewards/reward_set.ts";
 import { openCustomReward } from "../../../workers/custom_reward.ts";
+import { Notes } from "../../../core/notes.ts";
 
 const sample = rewardSample(makeSample("count", 5, 0));
 
@@ -41,7 +42,7 @@ function spec(names: string[], extra: Partial<RewardSetSpec> = {}): RewardSetSpe
 }
 
 const score = (rewards: LoadedReward[], completions: string[]) =>
-  scoreRewards(rewards, completions, completions.map(() => sample), collectingContext());
+  scoreRewards(rewards, completions, completions.map(() => sample), rewardContext(new Notes()));
 
 Deno.test("a custom reward cannot read outside its folder, nor use env, run, write, net or import", async () => {
   let requests = 0;

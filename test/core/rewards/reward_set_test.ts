@@ -2,9 +2,9 @@ import { assertEquals, assertRejects, assertThrows } from "../../assert.ts";
 import { makeSample } from "../../../core/data/mod.ts";
 import { REWARDS, rewardSample } from "../../../core/rewards/registry.ts";
 import {
-  collectingContext,
   loadRewardSet,
   resolveOptions,
+  rewardContext,
   type RewardSetSpec,
   scoreRewards,
   subSpec,
@@ -12,6 +12,7 @@ import {
 import type { RewardDefinition } from "../../../core/rewards/types.ts";
 import { workerScorer } from "../../../workers/reward_scorer.ts";
 import { openCustomReward } from "../../../workers/custom_reward.ts";
+import { Notes } from "../../../core/notes.ts";
 
 const sample = rewardSample(makeSample("count", 5, 0));
 const spec = (over: Partial<RewardSetSpec>): RewardSetSpec => ({
@@ -111,7 +112,7 @@ Deno.test("loadRewardSet() loads custom modules from real files: a function and 
     assertEquals(rewards.map((r) => r.name), ["format", "len", "word"]);
     assertEquals(rewards[2].options, { word: "red", score: 0.5 });
     const completion = "<think>red</think><answer>2</answer>"; // 36 characters
-    const scores = await scoreRewards(rewards, [completion], [sample], collectingContext());
+    const scores = await scoreRewards(rewards, [completion], [sample], rewardContext(new Notes()));
     assertEquals(scores, [[1], [0.36 + (sample.solution === "2" ? 1 : 0)], [0.5]]);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -158,14 +159,14 @@ Deno.test("scoreRewards() fails with the reward's name and row when a reward thr
       base,
       openCustomReward,
     );
-    assertEquals(await scoreRewards(rewards, ["ok"], [sample], collectingContext()), [[1], [null]]);
+    assertEquals(await scoreRewards(rewards, ["ok"], [sample], rewardContext(new Notes())), [[1], [null]]);
     await assertRejects(
-      () => scoreRewards(rewards.slice(0, 1), ["ok", "bad"], [sample, sample], collectingContext()),
+      () => scoreRewards(rewards.slice(0, 1), ["ok", "bad"], [sample, sample], rewardContext(new Notes())),
       Error,
       `reward "nan" failed on row 1 (sample ${sample.id}): returned NaN`,
     );
     await assertRejects(
-      () => scoreRewards(rewards.slice(1), ["bad"], [sample], collectingContext()),
+      () => scoreRewards(rewards.slice(1), ["bad"], [sample], rewardContext(new Notes())),
       Error,
       `reward "throws" failed on row 0 (sample ${sample.id}): boom`,
     );
@@ -199,12 +200,12 @@ Deno.test("subSpec() keeps only the named rewards and their options", () => {
   });
 });
 
-Deno.test("collectingContext() keeps each said line once", () => {
-  const ctx = collectingContext();
+Deno.test("rewardContext(new Notes()) keeps each said line once", () => {
+  const ctx = rewardContext(new Notes());
   ctx.sayOnce("a");
   ctx.sayOnce("b");
   ctx.sayOnce("a");
-  assertEquals(ctx.said, ["a", "b"]);
+  assertEquals(ctx.notes.said, ["a", "b"]);
 });
 
 Deno.test("a reward worker that dies fails the call with its reason instead of hanging", async () => {

@@ -10,13 +10,14 @@ import { normalStream, Rng } from "../../../core/random.ts";
 import { accuracyReward } from "../../../core/rewards/accuracy.ts";
 import { BLINDFOLD_DEFAULTS, blindfoldReward, blindPrompt } from "../../../core/rewards/blindfold.ts";
 import { rewardSample } from "../../../core/rewards/registry.ts";
-import { collectingContext } from "../../../core/rewards/reward_set.ts";
+import { rewardContext } from "../../../core/rewards/reward_set.ts";
 import { generate } from "../../../core/rollout/generate.ts";
 import type { SamplingOptions } from "../../../core/rollout/sampling.ts";
 import { batchedTextGenerator } from "../../../core/rollout/text_generate.ts";
 import { taskVocabulary } from "../../../core/text/vocabulary.ts";
 import { Qwen2VLModel, tiny } from "../../../models/qwen2_vl/mod.ts";
 import { loadLab } from "../../helpers/tiny_lab.ts";
+import { Notes } from "../../../core/notes.ts";
 
 await initBackend({ override: "wasm", log: () => {} });
 const { text } = await loadLab();
@@ -57,7 +58,7 @@ Deno.test("blindfoldReward() asks the policy the question with the scan only and
   const gen = batchedTextGenerator(options(new Rng(4)));
   const asked: string[] = [];
   const answers: string[] = [];
-  const ctx = collectingContext(async (prompt) => {
+  const ctx = rewardContext(new Notes(), async (prompt) => {
     asked.push(prompt);
     const answer = await gen(prompt);
     answers.push(answer);
@@ -75,7 +76,7 @@ Deno.test("blindfoldReward() asks the policy the question with the scan only and
 });
 
 Deno.test("blindfoldReward() gives wrong without a second pass when there is no scan, and needs the policy otherwise", async () => {
-  const ctx = collectingContext();
+  const ctx = rewardContext(new Notes());
   assertEquals(
     await blindfoldReward("<think>x</think><answer>2</answer>", sample, BLINDFOLD_DEFAULTS, ctx),
     -0.5,
