@@ -110,7 +110,9 @@ const SAMPLING_FIELDS = {
   temperature: num(1, "sampling temperature", { symbol: "τ", range: { min: 0, minOpen: true } }),
   top_p: num(1, "nucleus sampling mass; 1 = off", { range: { min: 0, max: 1, minOpen: true } }),
   top_k: int(0, "keep the k most likely tokens; 0 = off", { range: { min: 0 } }),
-  min_p: num(0, "drop tokens below min_p x the top probability; 0 = off", { range: { min: 0, max: 1 } }),
+  min_p: num(0, "drop tokens below min_p x the top probability; 0 = off", {
+    range: { min: 0, max: 1, maxOpen: true },
+  }),
   repetition_penalty: num(1, "divide logits of tokens already generated (CTRL); 1 = off", {
     range: { min: 0, minOpen: true },
   }),

@@ -1,8 +1,10 @@
+import { formatRange, inRange } from "../config/field.ts";
+import { FIELDS } from "../config/fields.ts";
 import type { Rng } from "../random.ts";
 
 /** Sampling settings, named as in TRL / Hugging Face generate(). */
 export interface SamplingOptions {
-  /** Softmax temperature; 0 means greedy (argmax). */
+  /** Softmax temperature, > 0 in a run (the config's range); sampleToken() also takes 0 as greedy (argmax). */
   temperature: number;
   /** Nucleus sampling: keep the smallest set of tokens whose probability reaches top_p (1 = off). */
   top_p: number;
@@ -26,16 +28,24 @@ export interface SampledToken {
   logprob: number;
 }
 
-/** Rejects settings that would make sampling meaningless, naming the key. */
+/** The settings the sampler reads, each checked against its row of the config's field table. */
+const SAMPLING_KEYS = ["temperature", "top_p", "top_k", "min_p", "repetition_penalty"] as const;
+
+/**
+ * Rejects settings that would make sampling meaningless, naming the key. The limits are the config's
+ * (core/config/fields.ts), so a run config that parses always samples: a bad value is refused by
+ * parseConfig before any model loads, and this check only guards callers that build options by hand.
+ */
 export function checkSamplingOptions(o: SamplingOptions): void {
-  const bad = (key: string, v: number, want: string) => {
-    throw new RangeError(`${key}=${v} is out of range: ${want}`);
-  };
-  if (!(o.temperature >= 0)) bad("temperature", o.temperature, "must be >= 0");
-  if (!(o.top_p > 0 && o.top_p <= 1)) bad("top_p", o.top_p, "must be in (0, 1]");
-  if (!(Number.isInteger(o.top_k) && o.top_k >= 0)) bad("top_k", o.top_k, "must be an integer >= 0");
-  if (!(o.min_p >= 0 && o.min_p < 1)) bad("min_p", o.min_p, "must be in [0, 1)");
-  if (!(o.repetition_penalty > 0)) bad("repetition_penalty", o.repetition_penalty, "must be > 0");
+  for (const key of SAMPLING_KEYS) {
+    const field = FIELDS[key];
+    const v = o[key];
+    const whole = field.type !== "int" || Number.isInteger(v);
+    if (!(Number.isFinite(v) && whole && inRange(v, field.range))) {
+      const kind = field.type === "int" ? "an integer" : "a number";
+      throw new RangeError(`${key}=${v} is out of range: must be ${kind} in ${formatRange(field.range)}`);
+    }
+  }
 }
 
 /** log softmax over a row, with the max subtracted so that exp never overflows. */

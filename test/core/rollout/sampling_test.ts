@@ -91,3 +91,40 @@ Deno.test("checkSamplingOptions() names the bad key", async () => {
   assertThrows(() => checkSamplingOptions({ ...plain, top_p: 0 }), RangeError, "top_p=0");
   assertThrows(() => checkSamplingOptions({ ...plain, top_k: 1.5 }), RangeError, "top_k");
 });
+
+Deno.test("checkSamplingOptions() has the config's limits: what parseConfig accepts samples, what it refuses is refused", async () => {
+  const { checkSamplingOptions } = await import("../../../core/rollout/sampling.ts");
+  const { ConfigError, parseConfig } = await import("../../../core/config/mod.ts");
+  const cases: [keyof SamplingOptions, number][] = [
+    ["min_p", 1],
+    ["min_p", 0.99],
+    ["min_p", -0.1],
+    ["temperature", 0],
+    ["temperature", 1e-3],
+    ["top_p", 0],
+    ["top_p", 1],
+    ["top_k", -1],
+    ["top_k", 1],
+    ["repetition_penalty", 0],
+    ["repetition_penalty", 1.2],
+  ];
+  for (const [key, value] of cases) {
+    let parses = true;
+    try {
+      parseConfig([{ source: "test", values: { [key]: value } }]);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      parses = false;
+    }
+    let samples = true;
+    try {
+      checkSamplingOptions({ ...plain, [key]: value });
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      samples = false;
+    }
+    assertEquals([key, value, samples], [key, value, parses]);
+  }
+  // min_p=1 would keep only the top token's ties; the config now refuses it before anything loads.
+  assertThrows(() => parseConfig([{ source: "test", values: { min_p: 1 } }]), ConfigError, "min_p");
+});
