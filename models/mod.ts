@@ -1,2 +1,3 @@
 export * from "./qwen2_vl/mod.ts";
 export * from "./safetensors.ts";
+export * from "./files.ts";

@@ -63,35 +63,69 @@ export function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+/** One tensor's place in a file: its dtype, shape and byte range relative to the end of the header. */
+export interface TensorEntry {
+  name: string;
+  dtype: "F32" | "F16" | "BF16";
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
 /** Decodes a safetensors file; truncated or malformed input is an error that says what is wrong. */
 export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (bytes.length < 8) {
     throw new Error(`safetensors: ${bytes.length} bytes, too short for the 8-byte header length`);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = view.getBigUint64(0, true);
-  if (headerLen > BigInt(bytes.length - 8)) {
+  const headerLen = checkedHeaderLength(bytes.subarray(0, 8), bytes.length);
+  const dataStart = 8 + headerLen;
+  const { entries, metadata } = parseHeader(bytes.subarray(8, dataStart), bytes.length - dataStart);
+  const tensors = new Map<string, SafeTensor>();
+  for (const e of entries) {
+    tensors.set(e.name, {
+      shape: e.shape,
+      data: decodeTensor(bytes.subarray(dataStart + e.begin, dataStart + e.end), e.dtype),
+    });
+  }
+  return { tensors, metadata };
+}
+
+/** The header length from a file's first 8 bytes, checked against the file's size. */
+function checkedHeaderLength(first8: Uint8Array, fileSize: number): number {
+  const headerLen = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
+  if (headerLen > BigInt(fileSize - 8)) {
     throw new Error(
-      `safetensors: header length ${headerLen} exceeds the ${bytes.length - 8} bytes after it (truncated?)`,
+      `safetensors: header length ${headerLen} exceeds the ${fileSize - 8} bytes after it (truncated?)`,
     );
   }
-  const dataStart = 8 + Number(headerLen);
+  return Number(headerLen);
+}
+
+/**
+ * The header's tensors in file order and its metadata, checked as the format's specification says:
+ * known dtypes, shapes whose element count matches the byte range, ranges inside the `dataLen` data
+ * bytes that follow each other with no gap or overlap, no name twice, `__metadata__` strings only.
+ */
+export function parseHeader(
+  headerBytes: Uint8Array,
+  dataLen: number,
+): { entries: TensorEntry[]; metadata: Record<string, string> } {
+  let text: string;
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, dataStart)));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(headerBytes);
+    header = JSON.parse(text);
   } catch (e) {
     throw new Error(`safetensors: header is not valid JSON (${(e as Error).message})`);
   }
   if (typeof header !== "object" || header === null || Array.isArray(header)) {
     throw new Error("safetensors: header is not a JSON object");
   }
-  const dataLen = bytes.length - dataStart;
-  const duplicate = duplicateTopLevelKey(new TextDecoder().decode(bytes.subarray(8, dataStart)));
+  const duplicate = duplicateTopLevelKey(text);
   if (duplicate !== undefined) {
     throw new Error(`safetensors: tensor ${duplicate} is named twice in the header`);
   }
-  const tensors = new Map<string, SafeTensor>();
-  const spans: { name: string; begin: number; end: number }[] = [];
+  const entries: TensorEntry[] = [];
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header)) {
     if (name === "__metadata__") {
@@ -121,21 +155,65 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
     if (end > dataLen) {
       throw new Error(`safetensors: ${name} ends at byte ${end} but the data has ${dataLen} (truncated)`);
     }
-    spans.push({ name, begin, end });
-    tensors.set(name, {
-      shape: shape as number[],
-      data: decode(bytes.subarray(dataStart + begin, dataStart + end), dtype, n),
-    });
+    entries.push({ name, dtype: dtype as TensorEntry["dtype"], shape: shape as number[], begin, end });
   }
-  checkSpans(spans, dataLen);
-  return { tensors, metadata };
+  checkSpans(entries, dataLen);
+  return { entries, metadata };
+}
+
+/** A safetensors file opened for reading one tensor at a time: only its header is read up front. */
+export interface SafetensorsReader {
+  /** The file's tensors by name, in file order. */
+  entries: ReadonlyMap<string, TensorEntry>;
+  metadata: Record<string, string>;
+  /** One tensor, read from its byte range and converted to F32. */
+  read(name: string): Promise<SafeTensor>;
+  close(): void;
+}
+
+/** A file that can be read by byte range (models/files.ts's ModelFile). */
+export interface RangeReadable {
+  readonly path: string;
+  readonly size: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close(): void;
+}
+
+/** Opens `file` for streamed reading; a malformed header is an error naming the file. */
+export async function openSafetensors(file: RangeReadable): Promise<SafetensorsReader> {
+  let entries: TensorEntry[];
+  let metadata: Record<string, string>;
+  let dataStart: number;
+  try {
+    if (file.size < 8) {
+      throw new Error(`safetensors: ${file.size} bytes, too short for the 8-byte header length`);
+    }
+    const headerLen = checkedHeaderLength(await file.read(0, 8), file.size);
+    dataStart = 8 + headerLen;
+    ({ entries, metadata } = parseHeader(await file.read(8, headerLen), file.size - dataStart));
+  } catch (e) {
+    file.close();
+    throw new Error(`${file.path}: ${(e as Error).message}`);
+  }
+  const byName = new Map(entries.map((e) => [e.name, e]));
+  return {
+    entries: byName,
+    metadata,
+    async read(name) {
+      const e = byName.get(name);
+      if (e === undefined) throw new Error(`${file.path}: holds no tensor ${name}`);
+      const raw = await file.read(dataStart + e.begin, e.end - e.begin);
+      return { shape: e.shape, data: decodeTensor(raw, e.dtype) };
+    },
+    close: () => file.close(),
+  };
 }
 
 /**
  * The specification's layout rule: the tensors' byte ranges, sorted, follow each other with no gap and
  * no overlap and cover the data exactly. Overlapping ranges would load one tensor's bytes as another's.
  */
-function checkSpans(spans: { name: string; begin: number; end: number }[], dataLen: number): void {
+function checkSpans(spans: readonly { name: string; begin: number; end: number }[], dataLen: number): void {
   const sorted = [...spans].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let at = 0;
   for (const s of sorted) {
@@ -195,8 +273,9 @@ function duplicateTopLevelKey(json: string): string | undefined {
   return undefined;
 }
 
-/** Little-endian raw values -> Float32Array. */
-function decode(raw: Uint8Array, dtype: string, n: number): Float32Array {
+/** Little-endian raw values of `dtype` -> Float32Array (F16 and BF16 widened exactly). */
+export function decodeTensor(raw: Uint8Array, dtype: TensorEntry["dtype"]): Float32Array {
+  const n = raw.byteLength / BYTES[dtype];
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out = new Float32Array(n);
   if (dtype === "F32") {

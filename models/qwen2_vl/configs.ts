@@ -96,20 +96,73 @@ const TEXT_KEYS = [
   "vocab_ids",
 ] as const;
 
+/** The model_type values this loader builds; a config.json naming another is refused, listing these. */
+export const SUPPORTED_MODEL_TYPES = ["qwen2_vl"] as const;
+
+/** Keys transformers 5 moved from the top level into text_config, and may keep at either level. */
+const TOP_OR_TEXT_KEYS = [
+  "tie_word_embeddings",
+  "image_token_id",
+  "vision_start_token_id",
+  "vision_end_token_id",
+] as const;
+
 /**
- * Reads a parsed Hugging Face config.json. HF files carry many keys the forward pass does not use
- * (architectures, torch_dtype, bos_token_id, ...): those are not copied. A missing key the model needs,
- * or a wrong value, is an error that starts with `where` (the file) and names the key (validateConfig).
+ * A config.json in either of transformers' layouts, as the flat one: transformers 4.x writes the
+ * language model's fields at the top level beside vision_config; 5.x nests them in text_config, with
+ * `rope_parameters` {rope_type, rope_theta, mrope_section} in place of rope_theta and rope_scaling.
+ */
+export function flatConfigJson(src: Record<string, unknown>, where: string): Record<string, unknown> {
+  const modelType = src.model_type;
+  if (modelType !== undefined && !(SUPPORTED_MODEL_TYPES as readonly unknown[]).includes(modelType)) {
+    throw new Error(
+      `${where}: model_type ${JSON.stringify(modelType)} is not supported; supported: ${
+        SUPPORTED_MODEL_TYPES.join(", ")
+      }`,
+    );
+  }
+  const text = src.text_config;
+  if (text === undefined) return src;
+  if (typeof text !== "object" || text === null || Array.isArray(text)) {
+    throw new Error(`${where}: text_config is not an object`);
+  }
+  const t = text as Record<string, unknown>;
+  // text_config's own model_type ("qwen2_vl_text") names the part, not the model.
+  const flat: Record<string, unknown> = { ...t, vision_config: src.vision_config };
+  delete flat.model_type;
+  if (modelType !== undefined) flat.model_type = modelType;
+  for (const key of TOP_OR_TEXT_KEYS) if (key in src) flat[key] = src[key];
+  const rope = t.rope_parameters as Record<string, unknown> | undefined;
+  if (rope !== undefined && !("rope_scaling" in t)) {
+    if (typeof rope !== "object" || rope === null) {
+      throw new Error(`${where}: text_config.rope_parameters is not an object`);
+    }
+    flat.rope_scaling = { type: "mrope", mrope_section: rope.mrope_section };
+    if (!("rope_theta" in t)) flat.rope_theta = rope.rope_theta;
+  }
+  return flat;
+}
+
+/**
+ * Reads a parsed Hugging Face config.json, flat (transformers 4.x) or nested (5.x). HF files carry many
+ * keys the forward pass does not use (architectures, torch_dtype, bos_token_id, ...): those are not
+ * copied. A missing key the model needs, or a wrong value, is an error that starts with `where` (the
+ * file) and names the key (validateConfig).
  */
 export function configFromJson(json: unknown, where = "config.json"): Qwen2VLConfig {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new Error(`${where}: the config is not a JSON object`);
   }
-  const src = json as Record<string, unknown>;
+  const src = flatConfigJson(json as Record<string, unknown>, where);
   const vsrc = src.vision_config as Record<string, unknown> | undefined;
   if (typeof vsrc !== "object" || vsrc === null) throw new Error(`${where}: vision_config is missing`);
   const out: Record<string, unknown> = {};
   for (const key of TEXT_KEYS) if (key in src) out[key] = src[key];
+  // rope_scaling as transformers writes it may carry extra keys ("rope_type": "default"): keep ours.
+  const rs = out.rope_scaling as Record<string, unknown> | undefined;
+  if (rs && typeof rs === "object" && (rs.type === "mrope" || rs.rope_type === "mrope")) {
+    out.rope_scaling = { type: "mrope", mrope_section: rs.mrope_section };
+  }
   const vision: Record<string, unknown> = {};
   for (const key of VISION_CONFIG_KEYS) {
     // Older exports spell in_chans as in_channels.

@@ -7,3 +7,4 @@ export * from "./model.ts";
 export * from "./checkpoint.ts";
 export { visionRotaryTables } from "./vision.ts";
 export { mropeCosSin } from "./mrope.ts";
+export * from "./pretrained.ts";

@@ -70,6 +70,30 @@ export class Qwen2VLModel {
     return new Qwen2VLModel(config, params);
   }
 
+  /**
+   * Builds from arrays read one at a time, in parameterShapes' order: `read(name, shape)` gives each
+   * parameter's host array, which becomes a variable before the next is read, so the host holds one
+   * tensor at a time (a streamed checkpoint). A wrong shape is an error naming the parameter.
+   */
+  static async fromTensorStream(
+    config: Qwen2VLConfig,
+    read: (name: string, shape: readonly number[]) => Promise<NamedArray>,
+  ): Promise<Qwen2VLModel> {
+    validateConfig(config);
+    const params = new Map<string, tf.Variable>();
+    try {
+      for (const [name, shape] of parameterShapes(config)) {
+        const t = await read(name, shape);
+        checkShape(name, shape, t);
+        params.set(name, makeVariable(t.data, shape));
+      }
+    } catch (e) {
+      for (const v of params.values()) v.dispose();
+      throw e;
+    }
+    return new Qwen2VLModel(config, params);
+  }
+
   /** Builds from host arrays; every expected name must be present with its exact shape, and no other. */
   static fromTensors(config: Qwen2VLConfig, tensors: Map<string, NamedArray>): Qwen2VLModel {
     validateConfig(config);
@@ -82,16 +106,7 @@ export class Qwen2VLModel {
       for (const [name, shape] of shapes) {
         const t = tensors.get(name);
         if (!t) throw new Error(`fromTensors: parameter ${name} [${shape}] is missing`);
-        if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-          throw new Error(`fromTensors: parameter ${name} has shape [${t.shape}], expected [${shape}]`);
-        }
-        if (t.data.length !== shapeSize(shape)) {
-          throw new Error(
-            `fromTensors: parameter ${name} has ${t.data.length} values, shape [${shape}] needs ${
-              shapeSize(shape)
-            }`,
-          );
-        }
+        checkShape(name, shape, t);
         params.set(name, makeVariable(t.data, shape));
       }
     } catch (e) {
@@ -210,4 +225,18 @@ function makeVariable(data: Float32Array, shape: number[]): tf.Variable {
   const v = tf.variable(t, true);
   t.dispose(); // the variable shares t's data (ref-counted)
   return v;
+}
+
+/** A parameter's array must have exactly its config's shape. */
+function checkShape(name: string, shape: readonly number[], t: NamedArray): void {
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new Error(`fromTensors: parameter ${name} has shape [${t.shape}], expected [${shape}]`);
+  }
+  if (t.data.length !== shapeSize(shape)) {
+    throw new Error(
+      `fromTensors: parameter ${name} has ${t.data.length} values, shape [${shape}] needs ${
+        shapeSize(shape)
+      }`,
+    );
+  }
 }
