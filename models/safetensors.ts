@@ -18,6 +18,9 @@ export interface SafetensorsFile {
 
 const BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
 
+/** Whether this host stores numbers little-endian, as safetensors does (every host tfjs runs on). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Encodes tensors (in map order) as F32 with optional string metadata. */
 export function writeSafetensors(
   tensors: Map<string, SafeTensor>,
@@ -203,6 +206,12 @@ export async function openSafetensors(file: RangeReadable): Promise<SafetensorsR
       const e = byName.get(name);
       if (e === undefined) throw new Error(`${file.path}: holds no tensor ${name}`);
       const raw = await file.read(dataStart + e.begin, e.end - e.begin);
+      // The read is this tensor's own buffer: F32 on a little-endian host is used as it is, so the
+      // largest tensor is not held twice while it loads.
+      const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
+      if (e.dtype === "F32" && own && LITTLE_ENDIAN) {
+        return { shape: e.shape, data: new Float32Array(raw.buffer as ArrayBuffer) };
+      }
       return { shape: e.shape, data: decodeTensor(raw, e.dtype) };
     },
     close: () => file.close(),

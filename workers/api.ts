@@ -8,20 +8,21 @@ import type { RunConfig } from "../core/config/fields.ts";
 import type { EvalOptions, EvalReport } from "../core/eval/evaluate.ts";
 import type { GrpoStepReport, Metrics } from "../core/grpo/step_metrics.ts";
 import type { Assets, InitInfo } from "../core/train/init_info.ts";
-import type { CheckpointFiles, TrainState } from "../core/train/train_state.ts";
+import type { CheckpointFiles, ResumeState, StartingWeights, TrainState } from "../core/train/train_state.ts";
 
 export interface TrainerApi {
   /**
    * Chooses the backend, loads the tokenizer and image processor, builds or loads the model. For GRPO,
-   * `checkpoint` is the starting policy (and the reference when beta > 0); `resume` continues a run.
+   * `checkpoint` is the starting policy (and the reference when beta > 0): a folder the worker streams
+   * itself, or a checkpoint's files as bytes (the lab's); `resume` continues a run.
    * `dataFiles` holds config.dataset and its images by path (files picked in a browser); without it
    * the data set is read through fetch.
    */
   init(
     config: RunConfig,
     assets: Assets,
-    checkpoint?: CheckpointFiles,
-    resume?: TrainState,
+    checkpoint?: StartingWeights,
+    resume?: ResumeState,
     dataFiles?: ReadonlyMap<string, Blob>,
   ): Promise<InitInfo>;
   /** One SFT optimizer step (with its accumulated micro-batches); returns that step's metrics. */

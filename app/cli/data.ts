@@ -33,7 +33,7 @@ const { config, switches, values } = parseArgsOrExit({
   summary: USAGE,
   flags: {
     "--image-folders": { key: "image_folders" },
-    "--checkpoint": { key: "checkpoint", doc: "check the text against this model's vocabulary" },
+    "--checkpoint": { key: "model_name_or_path", doc: "check the text against this model's vocabulary" },
   },
   positional: { key: "dataset", arg: "PATH", doc: "the data set: a conversation .jsonl or a .parquet" },
   ...(command === "export"

@@ -22,10 +22,10 @@ import { Progress } from "./progress.ts";
 import { DENO_ASSETS, readCheckpoint } from "./trainer_client.ts";
 import { prepareOutFolder, writeOutFile } from "./out_folder.ts";
 
-/** The model's token ids when config.checkpoint names a small-vocabulary model; else undefined. */
+/** The model's token ids when config.model_name_or_path names a small-vocabulary model; else undefined. */
 async function checkpointVocabulary(config: RunConfig): Promise<number[] | undefined> {
-  if (!config.checkpoint) return undefined;
-  const { configJson } = await readCheckpoint(config.checkpoint);
+  if (!config.model_name_or_path) return undefined;
+  const { configJson } = await readCheckpoint(config.model_name_or_path);
   return (JSON.parse(configJson) as { vocab_ids?: number[] }).vocab_ids;
 }
 

@@ -15,7 +15,7 @@ const { config } = parseArgsOrExit({
 await runCommand(async () => {
   const { checkpointDir } = await runSft(config);
   console.log("\nthe checkpoint just trained:");
-  await runEvalReport({ ...config, checkpoint: checkpointDir, out: `${config.out}/eval-new` });
+  await runEvalReport({ ...config, model_name_or_path: checkpointDir, out: `${config.out}/eval-new` });
   console.log("\nthe shipped checkpoint (public/checkpoints/tiny-sft), same scenes and seed:");
-  await runEvalReport({ ...config, checkpoint: "", out: `${config.out}/eval-shipped` });
+  await runEvalReport({ ...config, model_name_or_path: "", out: `${config.out}/eval-shipped` });
 });

@@ -14,7 +14,10 @@ const { config, switches, values } = parseArgsOrExit({
     "evaluate a checkpoint (default: the shipped one) on held-out scenes or a data set's eval split; " +
     "--compare A B puts two checkpoints side by side",
   flags: {
-    "--checkpoint": { key: "checkpoint", doc: "checkpoint folder or .safetensors; default the shipped one" },
+    "--checkpoint": {
+      key: "model_name_or_path",
+      doc: "checkpoint folder or .safetensors; default the shipped one",
+    },
     "--task": { key: "task" },
     "--n": { key: "eval_n" },
     "--dataset": { key: "dataset" },
@@ -31,7 +34,7 @@ const { config, switches, values } = parseArgsOrExit({
   switches: OVERWRITE_SWITCH,
 });
 const compare = values.get("--compare") as [string, string] | undefined;
-if (compare && config.checkpoint) {
+if (compare && config.model_name_or_path) {
   console.error("error: give either --checkpoint or --compare A B, not both");
   Deno.exit(2);
 }

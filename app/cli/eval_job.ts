@@ -88,7 +88,7 @@ export interface EvalRun {
 const jsonl = (rows: readonly unknown[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
 
 /**
- * Evaluates config.checkpoint (default: the shipped one), or each of `compare`'s two checkpoints, and
+ * Evaluates config.model_name_or_path (default: the shipped one), or each of `compare`'s two checkpoints, and
  * writes the run folder. Prints the summary table(s) to stdout.
  */
 export async function runEvalReport(
@@ -97,8 +97,8 @@ export async function runEvalReport(
   overwrite = false,
 ): Promise<EvalRun[]> {
   await prepareOutFolder(config.out, "eval", overwrite);
-  const paths = compare ?? [config.checkpoint || SHIPPED_CHECKPOINT];
-  if (!compare && !config.checkpoint) {
+  const paths = compare ?? [config.model_name_or_path || SHIPPED_CHECKPOINT];
+  if (!compare && !config.model_name_or_path) {
     console.error(`no checkpoint given: evaluating the shipped one, ${paths[0]}`);
   }
   const base = cwdUrl();

@@ -22,7 +22,9 @@ export async function runSft(config: RunConfig, overwrite = false): Promise<SftR
   await prepareOutFolder(config.out, "sft", overwrite);
   const trainer = startTrainer();
   try {
-    const checkpoint = config.checkpoint ? await readCheckpoint(config.checkpoint) : undefined;
+    const checkpoint = config.model_name_or_path
+      ? await readCheckpoint(config.model_name_or_path)
+      : undefined;
     const info = await trainer.api.init(config, DENO_ASSETS, checkpoint);
     console.error(info.backendNote);
     for (const note of info.notes) console.error(note);

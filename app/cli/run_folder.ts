@@ -10,7 +10,7 @@
 import type { TrainProgress, TrainState } from "../../core/train/train_state.ts";
 import { readSafetensors } from "../../models/safetensors.ts";
 import { listFolder, messageOf, writeFolderAtomically, writeOutFile } from "./out_folder.ts";
-import { readCheckpoint } from "./trainer_client.ts";
+import { readCheckpointFiles } from "./trainer_client.ts";
 
 const CHECKPOINT_RE = /^checkpoint-(\d+)$/;
 const LOGS = ["metrics.jsonl", "samples.jsonl"];
@@ -97,7 +97,7 @@ export async function planResume(path: string, out: string): Promise<ResumePlan>
     await readFile(`${checkpointDir}/run_config.json`, Deno.readTextFile),
     `${checkpointDir}/run_config.json`,
   );
-  const model = await readCheckpoint(checkpointDir); // config.json and model.safetensors, checked
+  const model = await readCheckpointFiles(checkpointDir); // config.json and model.safetensors, checked
   const optimizerPath = `${checkpointDir}/optimizer.safetensors`;
   const optimizer = await readFile(optimizerPath, Deno.readFile);
   const savedAt = checkSafetensors(optimizer, optimizerPath).step;

@@ -6,7 +6,7 @@ import { OVERWRITE_SWITCH } from "./out_folder.ts";
 const { config, switches } = parseArgsOrExit({
   name: "sft",
   summary: "supervised fine-tuning on reference completions (cross-entropy on completion tokens only)",
-  flags: { "--checkpoint": { key: "checkpoint" }, "--task": { key: "task" } },
+  flags: { "--checkpoint": { key: "model_name_or_path" }, "--task": { key: "task" } },
   switches: OVERWRITE_SWITCH,
 });
 await runCommand(() => runSft(config, switches.has("--overwrite")));

@@ -17,7 +17,7 @@ const SPEC = {
   summary:
     "GRPO: G completions per prompt, rewards, group-normalised advantages, clipped policy loss + KL; " +
     "--resume DIR continues a run, --overwrite replaces a non-empty --out",
-  flags: { "--checkpoint": { key: "checkpoint" }, "--task": { key: "task" } },
+  flags: { "--checkpoint": { key: "model_name_or_path" }, "--task": { key: "task" } },
   values: {
     "--resume": {
       arg: "DIR",

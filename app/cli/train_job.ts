@@ -44,7 +44,9 @@ export async function runTrain(config: RunConfig, options: TrainOptions = {}): P
   if (!resume) await prepareOutFolder(config.out, "train", options.overwrite ?? false);
   const trainer = startTrainer();
   try {
-    const checkpoint = config.checkpoint ? await readCheckpoint(config.checkpoint) : undefined;
+    const checkpoint = config.model_name_or_path
+      ? await readCheckpoint(config.model_name_or_path)
+      : undefined;
     const info = await trainer.api.init(config, DENO_ASSETS, checkpoint, resume?.state);
     console.error(info.backendNote);
     for (const note of info.notes) console.error(note);

@@ -4,12 +4,15 @@
  */
 import * as Comlink from "comlink";
 import type { Assets } from "../../core/train/init_info.ts";
-import type { CheckpointFiles } from "../../core/train/train_state.ts";
+import type { CheckpointFiles, StartingWeights } from "../../core/train/train_state.ts";
 import type { TrainerApi } from "../../workers/api.ts";
 import { crashAware } from "../../workers/crash_aware.ts";
 import { messageOf, writeFolderAtomically } from "./out_folder.ts";
 import { checkpointTensors } from "../../models/qwen2_vl/checkpoint.ts";
 import { configFromText } from "../../models/qwen2_vl/configs.ts";
+import { INDEX_FILE, SINGLE_FILE } from "../../models/qwen2_vl/pretrained.ts";
+import { diskFolder } from "../../models/files.ts";
+import { openSafetensors } from "../../models/safetensors.ts";
 
 /** public/ and the wasm binaries, as file: URLs next to this module (no working directory assumed). */
 export const DENO_ASSETS: Assets = {
@@ -55,12 +58,50 @@ export function startTrainer(
 }
 
 /**
- * Reads a checkpoint folder (config.json + model.safetensors) or a .safetensors file with config.json
- * beside it, and checks both as the trainer will: config.json parses and its fields agree, the
- * safetensors file is whole and its weights finite. Every error names the file.
+ * What `model_name_or_path` (or --checkpoint) names, ready for the worker: a folder (Hugging Face or a
+ * run's checkpoint-N/) as its path and config.json's text, which the worker streams itself; or a
+ * .safetensors file beside its config.json, read as bytes (readCheckpointFiles). Relative paths resolve
+ * against the working directory, then the project root. config.json and every safetensors header are
+ * checked here (headers only: a few KB each), so a malformed or truncated file is an error naming it
+ * before any worker starts; the weights' values are checked as the worker streams them.
  */
-export async function readCheckpoint(given: string): Promise<CheckpointFiles> {
+export async function readCheckpoint(given: string): Promise<StartingWeights> {
   const path = await resolveProjectPath(given);
+  if (path.endsWith(".safetensors")) return await readCheckpointFiles(given);
+  const { dir } = await checkpointPath(given, path);
+  const configJson = await readNamed(`${dir}config.json`, Deno.readTextFile);
+  configFromText(configJson, `${dir}config.json`);
+  const folder = (dir.startsWith("/") ? dir : `${Deno.cwd()}/${dir}`).replace(/\/+$/, "");
+  const opened = await diskFolder(folder);
+  const shards = opened.has(INDEX_FILE)
+    ? [...new Set(Object.values(JSON.parse(await opened.text(INDEX_FILE)).weight_map ?? {}) as string[])]
+    : [SINGLE_FILE];
+  for (const shard of shards) (await openSafetensors(await opened.open(shard))).close();
+  return { folder, configJson };
+}
+
+/**
+ * A checkpoint folder (config.json + model.safetensors) or a .safetensors file with config.json beside
+ * it, read whole as bytes and checked as the trainer will: config.json parses and its fields agree, the
+ * safetensors file is whole and its weights finite. Every error names the file. For the lab's own
+ * checkpoints (resume, the shipped one), which are small.
+ */
+export async function readCheckpointFiles(given: string): Promise<CheckpointFiles> {
+  const path = await resolveProjectPath(given);
+  const { dir, isFile } = await checkpointPath(given, path);
+  const source = { configJson: `${dir}config.json`, safetensors: isFile ? path : `${dir}model.safetensors` };
+  const files = {
+    configJson: await readNamed(source.configJson, Deno.readTextFile),
+    safetensors: await readNamed(source.safetensors, Deno.readFile),
+    source,
+  };
+  configFromText(files.configJson, source.configJson);
+  checkpointTensors(files.safetensors, source.safetensors);
+  return files;
+}
+
+/** The checkpoint's folder (ending in "/") and whether a .safetensors file was named. */
+async function checkpointPath(given: string, path: string): Promise<{ dir: string; isFile: boolean }> {
   const isFile = path.endsWith(".safetensors");
   const info = await Deno.stat(path).catch((e) => {
     if (e instanceof Deno.errors.NotFound) throw new Error(`checkpoint ${given} does not exist`);
@@ -71,24 +112,17 @@ export async function readCheckpoint(given: string): Promise<CheckpointFiles> {
       `checkpoint ${given} is a file: give its folder (config.json + model.safetensors) or a .safetensors file`,
     );
   }
-  const dir = isFile ? path.replace(/[^/]*$/, "") || "./" : path.replace(/\/?$/, "/");
-  const source = { configJson: `${dir}config.json`, safetensors: isFile ? path : `${dir}model.safetensors` };
-  const read = async <T>(file: string, f: (p: string) => Promise<T>): Promise<T> => {
-    try {
-      return await f(file);
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) throw new Error(`${file} is missing`);
-      throw new Error(`cannot read ${file}: ${messageOf(e)}`);
-    }
-  };
-  const files = {
-    configJson: await read(source.configJson, Deno.readTextFile),
-    safetensors: await read(source.safetensors, Deno.readFile),
-    source,
-  };
-  configFromText(files.configJson, source.configJson);
-  checkpointTensors(files.safetensors, source.safetensors);
-  return files;
+  return { dir: isFile ? path.replace(/[^/]*$/, "") || "./" : path.replace(/\/?$/, "/"), isFile };
+}
+
+/** Reads `file`; a missing one is "FILE is missing", any other failure names it too. */
+async function readNamed<T>(file: string, f: (p: string) => Promise<T>): Promise<T> {
+  try {
+    return await f(file);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new Error(`${file} is missing`);
+    throw new Error(`cannot read ${file}: ${messageOf(e)}`);
+  }
 }
 
 /** The project's root folder (where public/ is), as a path ending in "/". */

@@ -114,7 +114,11 @@ export class LabSettings extends EventTarget {
     // A blob: URL lives only in this page: the file's name is what `deno task train` can load.
     const custom = Object.entries(this.config.custom_rewards as Record<string, string>)
       .map(([name, url]) => [name, this.#customFiles.get(url) ?? url]);
-    return exportConfig({ ...this.config, checkpoint, custom_rewards: Object.fromEntries(custom) });
+    return exportConfig({
+      ...this.config,
+      model_name_or_path: checkpoint,
+      custom_rewards: Object.fromEntries(custom),
+    });
   }
 
   /** Turns one reward function on or off (its weight 1 when added). */

@@ -14,7 +14,12 @@ const RUN_FIELDS = {
     "model config (models/qwen2_vl/configs.ts); auto = the checkpoint's own, or tiny on a fresh init; a " +
       "name given must match the checkpoint's shapes (only tiny can start from a fresh init)",
   ),
-  checkpoint: str("", 'safetensors checkpoint to start from; "" = fresh initialisation'),
+  model_name_or_path: str(
+    "",
+    "the model to start from: a Hugging Face Qwen2-VL folder (config.json + model.safetensors or its " +
+      'sharded index) or a run\'s checkpoint folder, or a .safetensors file beside its config.json; "" = ' +
+      "fresh initialisation (aliases: checkpoint, actor_rollout_ref.model.path)",
+  ),
   task: enm(
     ["count", "attribute", "grounding", "tiny", "mixed"],
     "mixed",
@@ -212,6 +217,8 @@ export type RunConfig = { readonly [K in FieldName]: ValueOf<(typeof FIELDS)[K]>
  * Applied with a note so the run's log says what was read as what.
  */
 export const ALIASES: Readonly<Record<string, FieldName>> = {
+  checkpoint: "model_name_or_path",
+  "actor_rollout_ref.model.path": "model_name_or_path",
   lr: "learning_rate",
   "actor_rollout_ref.actor.optim.lr": "learning_rate",
   "optim.lr": "learning_rate",

@@ -8,7 +8,6 @@ import type { TextPipeline } from "../text/pipeline.ts";
 import { taskVocabulary } from "../text/vocabulary.ts";
 import { configFromText, tiny } from "../../models/qwen2_vl/configs.ts";
 import type { Qwen2VLConfig } from "../../models/qwen2_vl/config.ts";
-import type { CheckpointFiles } from "./train_state.ts";
 import { memoryProblem } from "./memory_estimate.ts";
 
 /**
@@ -20,7 +19,7 @@ import { memoryProblem } from "./memory_estimate.ts";
 export async function refuseOversizedStep(
   config: RunConfig,
   text: TextPipeline,
-  files: CheckpointFiles | undefined,
+  files: { configJson: string } | undefined,
   firstTask: string,
 ): Promise<void> {
   if (config.max_memory_gb === 0) return;

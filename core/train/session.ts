@@ -15,7 +15,11 @@ import { taskVocabulary } from "../text/vocabulary.ts";
 import { tiny } from "../../models/qwen2_vl/configs.ts";
 import { parameterCount } from "../../models/qwen2_vl/params.ts";
 import { Qwen2VLModel, UNCHECKED_IMAGE_COUNT } from "../../models/qwen2_vl/model.ts";
-import { modelFromCheckpoint, modelToSafetensors } from "../../models/qwen2_vl/checkpoint.ts";
+import {
+  loadStartingWeights,
+  modelToSafetensors,
+  type StartingWeights,
+} from "../../models/qwen2_vl/checkpoint.ts";
 import { refuseOversizedStep } from "./memory_check.ts";
 import { AdamW, adamWOptions, clipAndStep } from "./optimizer.ts";
 import { makeSchedule } from "./schedule.ts";
@@ -38,7 +42,7 @@ import { readSafetensors, writeSafetensors } from "../../models/safetensors.ts";
 import type { EvalOptions, EvalReport } from "../eval/evaluate.ts";
 import type { GrpoStepReport, Metrics } from "../grpo/step_metrics.ts";
 import type { Assets, InitInfo } from "./init_info.ts";
-import type { CheckpointFiles, TrainProgress, TrainState } from "./train_state.ts";
+import type { CheckpointFiles, ResumeState, TrainProgress, TrainState } from "./train_state.ts";
 import { Notes } from "../notes.ts";
 
 /** The synthetic tasks a "mixed" run cycles through. */
@@ -106,8 +110,8 @@ export class TrainerSession {
   async init(
     config: RunConfig,
     assets: Assets,
-    checkpoint?: CheckpointFiles,
-    resume?: TrainState,
+    checkpoint?: StartingWeights,
+    resume?: ResumeState,
     dataFiles?: ReadonlyMap<string, Blob>,
   ): Promise<InitInfo> {
     await closeRewards(this.#ready?.rewards ?? []);
@@ -129,25 +133,31 @@ export class TrainerSession {
     for (const line of rewardNotes(rewards)) notes.say(line);
     if (choice.backend === "webgpu") notes.say(UNCHECKED_IMAGE_COUNT);
     // A checkpoint is checked as it loads (each error names its file), and must be the model=NAME given.
-    const load = (files: CheckpointFiles, what: string) =>
-      modelFromCheckpoint(files, what, config.model, taskVocabulary(text));
-    const start = (): Qwen2VLModel => {
-      if (checkpoint) return load(checkpoint, "checkpoint");
+    // A folder is streamed from disk here, in the worker; bytes (the lab's) are read as they are.
+    const load = async (weights: StartingWeights, what: string) => {
+      const loaded = await loadStartingWeights(weights, what, config.model, taskVocabulary(text));
+      for (const line of loaded.notes) notes.say(line);
+      return loaded.model;
+    };
+    const start = async (): Promise<Qwen2VLModel> => {
+      if (checkpoint) return await load(checkpoint, "checkpoint");
       if (config.model !== "tiny" && config.model !== "auto") {
-        throw new Error(`model=${config.model}: only "tiny" can start from a fresh init; give a checkpoint`);
+        throw new Error(
+          `model=${config.model}: only "tiny" can start from a fresh init; give model_name_or_path=FOLDER`,
+        );
       }
       return Qwen2VLModel.init(tiny(taskVocabulary(text)), normalStream(config.seed));
     };
     // Before any model is built: a batch that cannot fit would otherwise grow until the process dies.
     await refuseOversizedStep(config, text, resume?.model ?? checkpoint, taskOf(config.task, 0));
-    const model = resume ? load(resume.model, "resumed") : start();
+    const model = resume ? await load(resume.model, "resumed") : await start();
     const weights = resume
       ? "weights from the resumed run"
       : checkpoint
       ? "weights from checkpoint"
       : `fresh init (seed ${config.seed})`;
     // The reference is the starting policy, also on resume; it only exists when the KL term is on.
-    const refModel = config.beta > 0 ? start() : undefined;
+    const refModel = config.beta > 0 ? await start() : undefined;
     if (refModel) {
       notes.say(`beta = ${config.beta}: a frozen copy of the starting policy is the KL reference`);
     }

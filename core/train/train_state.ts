@@ -1,8 +1,8 @@
 /** What a run saves to continue exactly where it stopped (a checkpoint-N/ folder's contents). */
 import type { RunConfig } from "../config/fields.ts";
-import type { CheckpointFiles } from "../../models/qwen2_vl/checkpoint.ts";
+import type { CheckpointFiles, StartingWeights } from "../../models/qwen2_vl/checkpoint.ts";
 
-export type { CheckpointFiles };
+export type { CheckpointFiles, StartingWeights };
 
 /**
  * Everything a GRPO run needs to continue exactly where it stopped: the policy, AdamW's moments and
@@ -25,3 +25,9 @@ export interface TrainProgress {
   rewardWeights: number[];
   config: RunConfig;
 }
+
+/**
+ * A TrainState to resume from, whose policy may also be a folder the worker streams (the CLI's
+ * checkpoint-N/); the lab sends the bytes it saved.
+ */
+export type ResumeState = Omit<TrainState, "model"> & { model: StartingWeights };

@@ -5,6 +5,7 @@
 import type { Qwen2VLConfig } from "./config.ts";
 import { checkNamedModel, configFromText } from "./configs.ts";
 import { Qwen2VLModel } from "./model.ts";
+import { loadPretrained } from "./pretrained.ts";
 import { readSafetensors, type SafeTensor, writeSafetensors } from "../safetensors.ts";
 
 /** All parameters as F32 safetensors, in checkpoint order. Async: reads back from the GPU with data(). */
@@ -95,4 +96,40 @@ export function modelFromCheckpoint(
   const config = configFromText(files.configJson, source.configJson);
   checkNamedModel(model, config, source.configJson, vocabIds);
   return modelFromSafetensors(config, files.safetensors, source.safetensors);
+}
+
+/**
+ * A checkpoint folder the loader opens itself (Hugging Face or one of the lab's): its path, and its
+ * config.json's text, which the front end has read already (to check it and plan the run's memory).
+ * Its weights never cross a worker boundary as bytes: the worker streams them (loadPretrained).
+ */
+export interface CheckpointFolder {
+  folder: string;
+  configJson: string;
+}
+
+/** What a run starts from: a folder to stream, or a checkpoint's two files as bytes (the lab's). */
+export type StartingWeights = CheckpointFiles | CheckpointFolder;
+
+export function isCheckpointFolder(w: StartingWeights): w is CheckpointFolder {
+  return "folder" in w;
+}
+
+/**
+ * The model of `weights`: a folder through loadPretrained (streamed; its notes are returned), bytes
+ * through modelFromCheckpoint; either way `model` (RunConfig's model=NAME) must match it.
+ */
+export async function loadStartingWeights(
+  weights: StartingWeights,
+  what = "checkpoint",
+  model = "auto",
+  vocabIds: readonly number[] = [],
+): Promise<{ model: Qwen2VLModel; notes: string[] }> {
+  if (!isCheckpointFolder(weights)) {
+    return { model: modelFromCheckpoint(weights, what, model, vocabIds), notes: [] };
+  }
+  const configFile = `${weights.folder.replace(/\/+$/, "")}/config.json`;
+  checkNamedModel(model, configFromText(weights.configJson, configFile), configFile, vocabIds);
+  const loaded = await loadPretrained(weights.folder);
+  return { model: loaded.model, notes: loaded.notes };
 }

@@ -8,13 +8,13 @@ import { parseConfig } from "../../core/config/mod.ts";
 import { makeSample, splitSeed } from "../../core/data/registry.ts";
 import { evaluateSamples } from "../../core/eval/evaluate.ts";
 import { loadLab } from "../helpers/tiny_lab.ts";
-import { readCheckpoint, SHIPPED_CHECKPOINT } from "../../app/cli/trainer_client.ts";
+import { readCheckpointFiles, SHIPPED_CHECKPOINT } from "../../app/cli/trainer_client.ts";
 import { configFromJson, modelFromSafetensors, parameterCount, tiny } from "../../models/qwen2_vl/mod.ts";
 import { Notes } from "../../core/notes.ts";
 
 Deno.test("the shipped checkpoint loads as the tiny model over today's task vocabulary", async () => {
   const { vocab } = await loadLab();
-  const files = await readCheckpoint(SHIPPED_CHECKPOINT);
+  const files = await readCheckpointFiles(SHIPPED_CHECKPOINT);
   const config = configFromJson(JSON.parse(files.configJson));
   assertEquals(config.vocab_ids, vocab);
   assertEquals(config, tiny(vocab));
@@ -24,7 +24,7 @@ Deno.test("the shipped checkpoint loads as the tiny model over today's task voca
 Deno.test("the shipped checkpoint answers 8 held-out count scenes in the think/answer format", async () => {
   await initBackend({ override: "wasm", log: () => {} });
   const { text } = await loadLab();
-  const files = await readCheckpoint(SHIPPED_CHECKPOINT);
+  const files = await readCheckpointFiles(SHIPPED_CHECKPOINT);
   const model = modelFromSafetensors(configFromJson(JSON.parse(files.configJson)), files.safetensors);
   try {
     // It is the count task's starting point (trained on count only), so count scenes are what it answers.

@@ -6,7 +6,11 @@ import { REWARDS } from "../../../core/rewards/registry.ts";
 const EVAL: CommandSpec = {
   name: "eval",
   summary: "evaluate a checkpoint",
-  flags: { "--checkpoint": { key: "checkpoint" }, "--task": { key: "task" }, "--n": { key: "eval_n" } },
+  flags: {
+    "--checkpoint": { key: "model_name_or_path" },
+    "--task": { key: "task" },
+    "--n": { key: "eval_n" },
+  },
 };
 const NOW = new Date("2026-11-24T10:30:05.123Z");
 
@@ -40,7 +44,7 @@ Deno.test("parseArgs() maps shared and command flags and key=value onto the conf
     "3",
     "temperature=0.7",
   ]);
-  assertEquals(config.checkpoint, "runs/a/final.safetensors");
+  assertEquals(config.model_name_or_path, "runs/a/final.safetensors");
   assertEquals(config.task, "count");
   assertEquals(config.eval_n, 50);
   assertEquals(config.backend, "wasm");

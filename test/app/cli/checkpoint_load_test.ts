@@ -4,7 +4,8 @@
  * a NaN weight, and a model=NAME that is not the checkpoint's model.
  */
 import { assert, assertEquals, assertRejects } from "../../assert.ts";
-import { readCheckpoint } from "../../../app/cli/trainer_client.ts";
+import { readCheckpoint, readCheckpointFiles } from "../../../app/cli/trainer_client.ts";
+import { loadStartingWeights } from "../../../models/qwen2_vl/checkpoint.ts";
 import { readSafetensors, writeSafetensors } from "../../../models/safetensors.ts";
 import { cli } from "./run_cli.ts";
 
@@ -73,14 +74,18 @@ Deno.test("readCheckpoint() names config.json when it is not JSON or its fields 
   );
 });
 
-Deno.test("readCheckpoint() names the first tensor that holds NaN", async () => {
+Deno.test("readCheckpointFiles() names the first tensor that holds NaN; a folder's is named as it streams", async () => {
   const dir = await checkpoint({ weights: withNaN });
-  await assertRejects(() => readCheckpoint(dir), Error, `${dir}/model.safetensors: ${NAN}`);
+  await assertRejects(() => readCheckpointFiles(dir), Error, `${dir}/model.safetensors: ${NAN}`);
+  // A folder is not read whole by readCheckpoint (headers only): the worker's streamed load names it.
+  const folder = await readCheckpoint(dir);
+  assertEquals("folder" in folder && folder.folder, dir);
+  await assertRejects(() => loadStartingWeights(folder), Error, `${dir}/model.safetensors: ${NAN}`);
 });
 
-Deno.test("readCheckpoint() returns the files' paths with a whole checkpoint", async () => {
+Deno.test("readCheckpointFiles() returns the files' paths with a whole checkpoint", async () => {
   const dir = await checkpoint();
-  const files = await readCheckpoint(`${dir}/model.safetensors`);
+  const files = await readCheckpointFiles(`${dir}/model.safetensors`);
   assertEquals(files.source, { configJson: `${dir}/config.json`, safetensors: `${dir}/model.safetensors` });
 });
 

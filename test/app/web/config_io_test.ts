@@ -44,13 +44,13 @@ Deno.test("readConfigText() wants a JSON object and names the file", () => {
 Deno.test("exportConfig() writes every key but out, and reads back to the same run over any base", () => {
   const c = resolveConfig(DEFAULTS, {
     source: "page settings",
-    values: { beta: 0, seed: 3, checkpoint: SHIPPED_CHECKPOINT },
+    values: { beta: 0, seed: 3, model_name_or_path: SHIPPED_CHECKPOINT },
   });
   const text = exportConfig(c);
   const values = JSON.parse(text);
   assert(!("out" in values));
   assertEquals(values.beta, 0);
-  assertEquals(values.checkpoint, "public/checkpoints/tiny-sft");
+  assertEquals(values.model_name_or_path, "public/checkpoints/tiny-sft");
   // Over the bare defaults (no default.json) the file still means the same run.
   const again = parseConfig([{ source: "export.json", values }]).config;
   assertEquals({ ...again, out: "" }, { ...c, out: "" });

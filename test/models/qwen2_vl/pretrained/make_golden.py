@@ -67,3 +67,21 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+
+def real_vocab_folder(out, shard_size=None, dtype=torch.float32):
+    """A tiny random Qwen2-VL with the real Qwen vocabulary and special ids, for trying train/eval on a
+    folder transformers saved (not committed: 151,936 x 16 embedding rows). Usage:
+        V/bin/python -c 'import make_golden as m; m.real_vocab_folder("/tmp/qwen2vl-tiny")'"""
+    cfg = Qwen2VLConfig(
+        text_config=dict(vocab_size=151936, hidden_size=16, intermediate_size=32, num_hidden_layers=2,
+                         num_attention_heads=2, num_key_value_heads=1, rms_norm_eps=1e-6, rope_theta=1e6,
+                         max_position_embeddings=4096, rope_scaling={"type": "mrope", "mrope_section": [2, 1, 1]}),
+        vision_config=dict(depth=1, embed_dim=16, num_heads=1, mlp_ratio=2, in_channels=3, patch_size=14,
+                           temporal_patch_size=2, spatial_merge_size=2, hidden_size=16),
+        image_token_id=151655, video_token_id=151656, vision_start_token_id=151652, vision_end_token_id=151653,
+        tie_word_embeddings=True)
+    torch.manual_seed(1)
+    model = Qwen2VLForConditionalGeneration(cfg).eval().to(dtype)
+    kwargs = {"max_shard_size": shard_size} if shard_size else {}
+    model.save_pretrained(out, **kwargs)
