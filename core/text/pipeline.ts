@@ -169,3 +169,81 @@ function folderUrl(base: string | URL, model: string): URL | undefined {
   }
   return undefined;
 }
+
+/** The files a model folder may carry for its text side, each used when present. */
+export const FOLDER_TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json"] as const;
+export const FOLDER_PROCESSOR_FILE = "preprocessor_config.json";
+export const FOLDER_CHAT_TEMPLATES = ["chat_template.jinja", "chat_template.json"] as const;
+
+/** A folder's file as text, or undefined when it is not there (read through fetch: no Deno-only API). */
+async function folderText(folder: string, name: string): Promise<string | undefined> {
+  const url = new URL(name, `file://${folder.endsWith("/") ? folder : folder + "/"}`);
+  try {
+    const response = await fetch(url);
+    if (!response.ok) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    return await response.text();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The text side of a model folder (Deno): its own tokenizer (tokenizer.json + tokenizer_config.json),
+ * chat template (tokenizer_config.json's, else chat_template.jinja, else chat_template.json's, as
+ * transformers 5 saves it) and image processor (preprocessor_config.json, with its min_pixels and
+ * max_pixels), each where the folder has it; the built-in one (`builtIn`) otherwise, said once in `say`.
+ */
+export async function loadFolderTextPipeline(
+  folder: string,
+  builtIn: TextPipelineOptions,
+  say: (line: string) => void,
+): Promise<TextPipeline> {
+  const dir = folder.replace(/\/+$/, "");
+  const has = async (name: string) => (await folderText(dir, name)) !== undefined;
+  const ownTokenizer = (await Promise.all(FOLDER_TOKENIZER_FILES.map(has))).every(Boolean);
+  const ownProcessor = await has(FOLDER_PROCESSOR_FILE);
+  const fallback = await loadTextPipeline(builtIn);
+  if (!ownTokenizer && !ownProcessor) {
+    say(
+      `${dir} has no tokenizer or ${FOLDER_PROCESSOR_FILE}: the built-in Qwen tokenizer and image processor are used`,
+    );
+    return fallback;
+  }
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  // Transformers.js joins localModelPath and the model id: "/" and the folder's path without its "/".
+  env.localModelPath = "/";
+  const id = dir.replace(/^\/+/, "");
+  let tokenizer = fallback.tokenizer;
+  if (ownTokenizer) {
+    tokenizer = await AutoTokenizer.from_pretrained(id);
+    const t = tokenizer as Tokenizer & { chat_template?: unknown };
+    if (!t.chat_template) {
+      const jinja = await folderText(dir, FOLDER_CHAT_TEMPLATES[0]);
+      const json = jinja === undefined ? await folderText(dir, FOLDER_CHAT_TEMPLATES[1]) : undefined;
+      let template = jinja;
+      if (json !== undefined) {
+        try {
+          template = (JSON.parse(json) as { chat_template?: string }).chat_template;
+        } catch (e) {
+          throw new Error(`${dir}/${FOLDER_CHAT_TEMPLATES[1]} is not valid JSON: ${(e as Error).message}`);
+        }
+      }
+      if (template === undefined) {
+        say(`${dir} has no chat template: the built-in Qwen chat template is used`);
+        template = (fallback.tokenizer as Tokenizer & { chat_template?: string }).chat_template;
+      }
+      t.chat_template = template;
+    }
+  } else say(`${dir} has no ${FOLDER_TOKENIZER_FILES.join(" + ")}: the built-in Qwen tokenizer is used`);
+  const imageProcessor = ownProcessor
+    ? await AutoImageProcessor.from_pretrained(id)
+    : fallback.imageProcessor;
+  if (!ownProcessor) {
+    say(`${dir} has no ${FOLDER_PROCESSOR_FILE}: the built-in Qwen2-VL image processor is used`);
+  }
+  return new TextPipeline(tokenizer, imageProcessor);
+}

@@ -10,12 +10,13 @@ import { makeSample, splitSeed } from "../data/registry.ts";
 import type { Sample } from "../data/sample.ts";
 import { openRunDataset, type RunDataset } from "../data/datasets/run_data.ts";
 import { blobFiles, urlFiles } from "../data/datasets/files.ts";
-import { loadTextPipeline, type TextPipeline } from "../text/pipeline.ts";
+import { loadFolderTextPipeline, loadTextPipeline, type TextPipeline } from "../text/pipeline.ts";
 import { taskVocabulary } from "../text/vocabulary.ts";
 import { tiny } from "../../models/qwen2_vl/configs.ts";
 import { parameterCount } from "../../models/qwen2_vl/params.ts";
 import { Qwen2VLModel, UNCHECKED_IMAGE_COUNT } from "../../models/qwen2_vl/model.ts";
 import {
+  isCheckpointFolder,
   loadStartingWeights,
   modelToSafetensors,
   type StartingWeights,
@@ -126,10 +127,15 @@ export class TrainerSession {
       log: () => {},
     });
     this.#device = watchDevice();
-    const text = await loadTextPipeline({ modelBase: new URL("models/", assets.publicBase) });
     // One Notes per run. Said on every start and resume: a run folder from someone else runs its custom
     // modules again.
     const notes = new Notes();
+    // A model folder's own tokenizer, chat template and image processor, where it has them.
+    const builtInText = { modelBase: new URL("models/", assets.publicBase) };
+    const folder = checkpoint && isCheckpointFolder(checkpoint) ? checkpoint.folder : undefined;
+    const text = folder
+      ? await loadFolderTextPipeline(folder, builtInText, (line) => notes.say(line))
+      : await loadTextPipeline(builtInText);
     for (const line of rewardNotes(rewards)) notes.say(line);
     if (choice.backend === "webgpu") notes.say(UNCHECKED_IMAGE_COUNT);
     // A checkpoint is checked as it loads (each error names its file), and must be the model=NAME given.
