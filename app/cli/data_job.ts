@@ -17,16 +17,25 @@ import {
   type VerlRow,
 } from "../../core/data/datasets/mod.ts";
 import { cwdUrl } from "../../core/rewards/scorer.ts";
-import { loadTextPipeline } from "../../core/text/pipeline.ts";
+import { loadFolderTextPipeline, loadTextPipeline, type TextPipeline } from "../../core/text/pipeline.ts";
+import { isCheckpointFolder } from "../../models/qwen2_vl/checkpoint.ts";
 import { Progress } from "./progress.ts";
 import { DENO_ASSETS, readCheckpoint } from "./trainer_client.ts";
 import { prepareOutFolder, writeOutFile } from "./out_folder.ts";
 
-/** The model's token ids when config.model_name_or_path names a small-vocabulary model; else undefined. */
-async function checkpointVocabulary(config: RunConfig): Promise<number[] | undefined> {
-  if (!config.model_name_or_path) return undefined;
-  const { configJson } = await readCheckpoint(config.model_name_or_path);
-  return (JSON.parse(configJson) as { vocab_ids?: number[] }).vocab_ids;
+/**
+ * The model's text side and its token ids: with model_name_or_path a folder, that folder's tokenizer
+ * and image processor where it has them (loadFolderTextPipeline, its notes on stderr), else the
+ * built-in ones; the ids when it is a small-vocabulary model (vocab_ids), else undefined.
+ */
+async function modelText(config: RunConfig): Promise<{ text: TextPipeline; vocab?: number[] }> {
+  const builtIn = { modelBase: new URL("models/", DENO_ASSETS.publicBase) };
+  if (!config.model_name_or_path) return { text: await loadTextPipeline(builtIn) };
+  const weights = await readCheckpoint(config.model_name_or_path);
+  const text = isCheckpointFolder(weights)
+    ? await loadFolderTextPipeline(weights.folder, builtIn, (line) => console.error(`note: ${line}`))
+    : await loadTextPipeline(builtIn);
+  return { text, vocab: (JSON.parse(weights.configJson) as { vocab_ids?: number[] }).vocab_ids };
 }
 
 /** Opens and checks config.dataset with a progress bar; the report and the source. */
@@ -40,8 +49,7 @@ export async function checkConfiguredDataset(
     allowOutsidePaths: config.allow_outside_paths,
   });
   for (const note of source.notes) console.error(`note: ${note}`);
-  const text = await loadTextPipeline({ modelBase: new URL("models/", DENO_ASSETS.publicBase) });
-  const vocab = await checkpointVocabulary(config);
+  const { text, vocab } = await modelText(config);
   const n = source.records.length;
   const progress = n > 0 ? new Progress({ total: n, label: "check" }) : undefined;
   const report = await checkDataset(source, text, {

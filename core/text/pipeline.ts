@@ -214,9 +214,11 @@ export async function loadFolderTextPipeline(
   }
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
-  // Transformers.js joins localModelPath and the model id: "/" and the folder's path without its "/".
-  env.localModelPath = "/";
-  const id = dir.replace(/^\/+/, "");
+  // Transformers.js joins localModelPath and the model id; an id of three or more path segments is not
+  // found (tried: "tmp/a/model" fails where "tmp/a" loads), so the id is the folder's own name.
+  const slash = dir.lastIndexOf("/");
+  env.localModelPath = dir.slice(0, slash + 1) || "./";
+  const id = dir.slice(slash + 1);
   let tokenizer = fallback.tokenizer;
   if (ownTokenizer) {
     tokenizer = await AutoTokenizer.from_pretrained(id);

@@ -260,3 +260,32 @@ Deno.test("sft trains on a data set's answer turns", async () => {
   // Each step's completions are two answers of one digit each plus <|im_end|>.
   assertEquals(metrics.map((m) => [m.step, m.tokens]), [[1, 4], [2, 4]]);
 });
+
+Deno.test("data check model_name_or_path=FOLDER counts tokens with the folder's own chat template", async () => {
+  const dir = await dataset(2);
+  const model = `${dir}/model`;
+  await Deno.mkdir(model);
+  // A folder transformers saved (no vocab_ids: every token id is the model's), with a tokenizer added.
+  const shipped = new URL("../../models/qwen2_vl/pretrained/hf_f32/", import.meta.url).pathname;
+  const qwen = new URL("../../../public/models/qwen/", import.meta.url).pathname;
+  await Deno.copyFile(`${shipped}config.json`, `${model}/config.json`);
+  await Deno.copyFile(`${shipped}model.safetensors`, `${model}/model.safetensors`);
+  await Deno.copyFile(`${qwen}tokenizer.json`, `${model}/tokenizer.json`);
+  const tokenizerConfig = JSON.parse(await Deno.readTextFile(`${qwen}tokenizer_config.json`));
+  // transformers 5 keeps the template in chat_template.jinja; this one adds a system turn of 4 words.
+  const template = "{{- '<|im_start|>system\\nYou count things.<|im_end|>\\n' }}" +
+    tokenizerConfig.chat_template;
+  delete tokenizerConfig.chat_template;
+  await Deno.writeTextFile(`${model}/tokenizer_config.json`, JSON.stringify(tokenizerConfig));
+  await Deno.writeTextFile(`${model}/chat_template.jinja`, template);
+  const r = await cli(
+    "data.ts",
+    ["check", "data/train.jsonl", "--image-folders", "data/images", "model_name_or_path=model"],
+    dir,
+  );
+  assertEquals(r.code, 0, r.stderr);
+  // 33 tokens with the built-in template (above); the system turn adds 9: <|im_start|> system \n You
+  // count things . <|im_end|> \n.
+  assert(r.stdout.includes("image at image_size=112 = 16 tokens): min 42, median 42, max 42"), r.stdout);
+  assert(r.stderr.includes(`note: ${model} has no preprocessor_config.json`), r.stderr);
+});
