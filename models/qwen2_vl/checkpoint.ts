@@ -6,6 +6,7 @@ import type { Qwen2VLConfig } from "./config.ts";
 import { checkNamedModel, configFromText } from "./configs.ts";
 import { Qwen2VLModel } from "./model.ts";
 import { loadPretrained } from "./pretrained.ts";
+import { blobFolder } from "../files.ts";
 import { readSafetensors, type SafeTensor, writeSafetensors } from "../safetensors.ts";
 
 /** All parameters as F32 safetensors, in checkpoint order. Async: reads back from the GPU with data(). */
@@ -108,16 +109,32 @@ export interface CheckpointFolder {
   configJson: string;
 }
 
-/** What a run starts from: a folder to stream, or a checkpoint's two files as bytes (the lab's). */
-export type StartingWeights = CheckpointFiles | CheckpointFolder;
+/**
+ * A folder picked in a browser: its files by name (Blobs cross a worker boundary by reference, not by
+ * copy), read tensor by tensor with Blob.slice in the worker.
+ */
+export interface CheckpointBlobs {
+  blobs: ReadonlyMap<string, Blob>;
+  /** The picked folder's name, for messages. */
+  label: string;
+  configJson: string;
+}
+
+/** What a run starts from: a folder to stream (a path, or picked files), or a checkpoint's two files as bytes. */
+export type StartingWeights = CheckpointFiles | CheckpointFolder | CheckpointBlobs;
 
 export function isCheckpointFolder(w: StartingWeights): w is CheckpointFolder {
   return "folder" in w;
 }
 
+function isCheckpointBlobs(w: StartingWeights): w is CheckpointBlobs {
+  return "blobs" in w;
+}
+
 /**
- * The model of `weights`: a folder through loadPretrained (streamed; its notes are returned), bytes
- * through modelFromCheckpoint; either way `model` (RunConfig's model=NAME) must match it.
+ * The model of `weights`: a folder (a path, or a browser's picked files) through loadPretrained
+ * (streamed; its notes are returned), bytes through modelFromCheckpoint; either way `model` (RunConfig's
+ * model=NAME) must match it.
  */
 export async function loadStartingWeights(
   weights: StartingWeights,
@@ -125,11 +142,14 @@ export async function loadStartingWeights(
   model = "auto",
   vocabIds: readonly number[] = [],
 ): Promise<{ model: Qwen2VLModel; notes: string[] }> {
-  if (!isCheckpointFolder(weights)) {
+  if (!isCheckpointFolder(weights) && !isCheckpointBlobs(weights)) {
     return { model: modelFromCheckpoint(weights, what, model, vocabIds), notes: [] };
   }
-  const configFile = `${weights.folder.replace(/\/+$/, "")}/config.json`;
+  const label = isCheckpointFolder(weights) ? weights.folder.replace(/\/+$/, "") : weights.label;
+  const configFile = `${label}/config.json`;
   checkNamedModel(model, configFromText(weights.configJson, configFile), configFile, vocabIds);
-  const loaded = await loadPretrained(weights.folder);
+  const loaded = await loadPretrained(
+    isCheckpointFolder(weights) ? weights.folder : blobFolder(weights.blobs, weights.label),
+  );
   return { model: loaded.model, notes: loaded.notes };
 }

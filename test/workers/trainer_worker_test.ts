@@ -92,3 +92,34 @@ Deno.test("the trainer worker inits on wasm, trains 2 steps, evaluates and saves
     await trainer.close();
   }
 });
+
+Deno.test("the trainer worker streams a picked folder's Blobs, a folder path and the bytes to the same weights", async () => {
+  const dir = new URL("../../public/checkpoints/tiny-sft/", import.meta.url).pathname.replace(/\/$/, "");
+  const configJson = await Deno.readTextFile(`${dir}/config.json`);
+  const safetensors = await Deno.readFile(`${dir}/model.safetensors`);
+  // As a browser's folder picker gives them: File objects by name.
+  const blobs = new Map<string, Blob>([
+    ["config.json", new Blob([configJson])],
+    ["model.safetensors", new Blob([safetensors])],
+  ]);
+  const saved: Uint8Array[] = [];
+  for (
+    const weights of [{ blobs, label: "tiny-sft", configJson }, { folder: dir, configJson }, {
+      configJson,
+      safetensors,
+    }]
+  ) {
+    const trainer = startTrainer();
+    try {
+      const info = await trainer.api.init({ ...config, model: "auto" }, DENO_ASSETS, weights);
+      assertEquals(info.weights, "weights from checkpoint");
+      saved.push((await trainer.api.saveCheckpoint()).safetensors);
+    } finally {
+      await trainer.close();
+    }
+  }
+  assertEquals(saved[0], saved[2]);
+  assertEquals(saved[1], saved[2]);
+  // And they are the shipped weights themselves (the saved file's header differs: its own metadata).
+  assertEquals(readSafetensors(saved[2]).tensors, readSafetensors(safetensors).tensors);
+});
