@@ -98,8 +98,10 @@ export async function generate(model: Qwen2VLModel, req: GenerateRequest): Promi
           attentionMask: tf.tensor2d(fedMask.flat(), [N, length], "int32"),
           imageEmbeds: fresh ? imageEmbeds : undefined,
           cache: useCache ? cache : undefined,
+          // Only the last position's logits are sampled from: a prefill skips the head elsewhere.
+          headFrom: stepLength - 1,
         });
-        return logits.slice([0, stepLength - 1, 0], [N, 1, -1]).reshape([N, -1]);
+        return logits.reshape([N, -1]);
       });
       const rowsLogits = await last.data();
       last.dispose();

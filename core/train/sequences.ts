@@ -122,10 +122,11 @@ function completionLogits(
     positionIds: tf.tensor3d(batch.positionIds, [3, N, L], "int32"),
     attentionMask: tf.tensor2d(batch.attentionMask, [N, L], "int32"),
     imageEmbeds: rowImageEmbeds(model, prompts, promptIndex),
+    // Only the positions that predict completion tokens go through the head: [N, C, V].
+    headFrom: P - 1,
   });
-  const V = logits.shape[2];
-  // [N, C, V]: the positions that predict completion tokens; log-softmax subtracts the max.
-  const scaled = logits.slice([0, P - 1, 0], [N, C, V]).div(temperature);
+  // log-softmax subtracts the max.
+  const scaled = logits.div(temperature);
   const logp = tf.logSoftmax(scaled) as tf.Tensor3D;
   const logprobs = pickTokens(logp, tf.tensor2d(batch.targets, [N, C], "int32"));
   if (!withEntropy) return { logprobs };

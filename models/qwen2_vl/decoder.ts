@@ -53,6 +53,7 @@ export function decode(
   positionIds: tf.Tensor3D,
   attentionMask: tf.Tensor2D,
   cache: KVCache | undefined,
+  headFrom = 0,
 ): tf.Tensor3D {
   const [B, T] = x.shape;
   const eps = config.rms_norm_eps;
@@ -78,5 +79,8 @@ export function decode(
   }
   const out = rmsNorm(x, params.get("model.norm.weight")!, eps);
   const head = params.get(config.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight")!;
-  return linear(out, head).reshape([B, T, head.shape[0]]) as tf.Tensor3D;
+  // The head only where logits are read: [B, T - headFrom, H] x [V, H]^T. With the real vocabulary
+  // (V = 151,936) the head is most of the step's work and the logits most of its memory.
+  const kept = headFrom > 0 ? out.slice([0, headFrom, 0], [B, T - headFrom, -1]) : out;
+  return linear(kept, head).reshape([B, T - headFrom, head.shape[0]]) as tf.Tensor3D;
 }

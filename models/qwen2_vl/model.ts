@@ -30,6 +30,11 @@ export interface ForwardInput {
   imageEmbeds?: tf.Tensor2D;
   /** Appended to in place; its length is T_cache before the call and T_cache + T after. */
   cache?: KVCache;
+  /**
+   * The first of the T new positions whose logits are wanted (default 0: all). Only those go through
+   * the LM head: a prefill that samples its next token needs T - 1, training needs the completion's.
+   */
+  headFrom?: number;
 }
 
 /**
@@ -148,10 +153,16 @@ export class Qwen2VLModel {
     return encodeImages(this.config, this.params, patches, grids);
   }
 
-  /** Logits [B, T, vocab_size] for the new tokens; appends their keys/values to input.cache if given. */
+  /**
+   * Logits [B, T - headFrom, vocab_size] for the new tokens from position headFrom on (default all T);
+   * appends their keys/values to input.cache if given.
+   */
   forward(input: ForwardInput): tf.Tensor3D {
-    const { inputIds, positionIds, attentionMask, imageEmbeds, cache } = input;
+    const { inputIds, positionIds, attentionMask, imageEmbeds, cache, headFrom = 0 } = input;
     const [B, T] = inputIds.shape;
+    if (!Number.isInteger(headFrom) || headFrom < 0 || headFrom >= T) {
+      throw new Error(`forward: headFrom ${headFrom} must be an integer in [0, ${T})`);
+    }
     const Tc = cache?.length ?? 0;
     if (inputIds.dtype !== "int32") throw new Error(`forward: inputIds must be int32, got ${inputIds.dtype}`);
     const ps = positionIds.shape;
@@ -175,7 +186,7 @@ export class Qwen2VLModel {
     if (imageEmbeds) this.#checkImageCount(inputIds, imageEmbeds);
     return tf.tidy(() => {
       const x = embedTokens(this.params, inputIds, imageEmbeds, this.#imageLocalId);
-      return decode(this.config, this.params, x, positionIds, attentionMask, cache);
+      return decode(this.config, this.params, x, positionIds, attentionMask, cache, headFrom);
     });
   }
 

@@ -212,3 +212,48 @@ Deno.test("encodeImages() gives [P/4, hidden] and keeps images independent", asy
   tf.dispose([patches, both, second]);
   model.dispose();
 });
+
+Deno.test("forward({headFrom}) gives exactly the full forward's logits from that position on, and only those", async () => {
+  const model = tinyModel();
+  const b = leftPad(
+    [promptWithImage([100, 101], 4, [102, 103, 104]), promptWithImage([100], 4, [105, 106])],
+    [
+      [1, 4, 4],
+      [1, 4, 4],
+    ],
+  );
+  const [B, T] = [b.ids.length, b.ids[0].length];
+  const V = model.config.vocab_size;
+  const full = await fullLogits(model, b, 5);
+  const { positionIds } = ropeIndex(b.ids, b.grids, ropeIndexOptions(model.config), b.mask);
+  for (const from of [T - 1, T - 3, 1]) {
+    const part = tf.tidy(() =>
+      model.forward({
+        inputIds: tf.tensor2d(b.ids.map((r) => [...model.toLocalIds(r)]), undefined, "int32"),
+        positionIds: tf.tensor3d(positionIds, undefined, "int32"),
+        attentionMask: tf.tensor2d(b.mask, undefined, "int32"),
+        imageEmbeds: model.encodeImages(randomPatches(b.grids, 5), b.grids),
+        headFrom: from,
+      })
+    );
+    assertEquals(part.shape, [B, T - from, V]);
+    const got = (await part.data()) as Float32Array;
+    part.dispose();
+    for (let r = 0; r < B; r++) {
+      const want = full.subarray((r * T + from) * V, (r + 1) * T * V);
+      assertEquals(got.subarray(r * (T - from) * V, (r + 1) * (T - from) * V), want, `row ${r} from ${from}`);
+    }
+  }
+  assertThrows(
+    () =>
+      model.forward({
+        inputIds: tf.zeros([1, 3], "int32") as tf.Tensor2D,
+        positionIds: tf.zeros([3, 1, 3], "int32") as tf.Tensor3D,
+        attentionMask: tf.ones([1, 3], "int32") as tf.Tensor2D,
+        headFrom: 3,
+      }),
+    Error,
+    "forward: headFrom 3 must be an integer in [0, 3)",
+  );
+  model.dispose();
+});
