@@ -51,7 +51,7 @@ export async function checkConfiguredDataset(
   for (const note of source.notes) console.error(`note: ${note}`);
   const { text, vocab } = await modelText(config);
   const n = source.records.length;
-  const progress = n > 0 ? new Progress({ total: n, label: "check" }) : undefined;
+  const progress = n > 0 ? new Progress({ total: n, label: "check", unit: "sample" }) : undefined;
   const report = await checkDataset(source, text, {
     limits: checkLimits(config, text),
     knownIds: vocab ? new Set(vocab) : undefined,

@@ -43,7 +43,7 @@ async function generateWith(config: RunConfig, path: string, label: string, n: n
     const info = await trainer.api.init(config, DENO_ASSETS, await readCheckpoint(path));
     console.error(label ? `${label}: ${info.backendNote}` : info.backendNote);
     for (const note of info.notes) console.error(note);
-    const progress = new Progress({ total: n, label: label ? `eval ${label}` : "eval" });
+    const progress = new Progress({ total: n, label: label ? `eval ${label}` : "eval", unit: "sample" });
     const report = await trainer.api.evaluate(
       {
         task: config.task,

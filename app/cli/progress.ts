@@ -8,6 +8,11 @@ export interface ProgressOptions {
   total: number;
   /** Leading word, e.g. "train". */
   label?: string;
+  /**
+   * What is counted: "step" (optimizer steps, the rate as s/step) or "sample" (eval's and check's
+   * samples, the rate as samples/s). Default "step".
+   */
+  unit?: "step" | "sample";
   /** Non-TTY only: print a line every this many percent. */
   everyPercent?: number;
   /** Where text goes; stderr by default. */
@@ -31,12 +36,15 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
 
-/** "2.50 step/s" when at least one per second, else "1.3 s/step". */
-export function formatRate(stepsPerSecond: number): string {
-  if (!(stepsPerSecond > 0)) return "- step/s";
-  return stepsPerSecond >= 1
-    ? `${stepsPerSecond.toFixed(2)} step/s`
-    : `${(1 / stepsPerSecond).toFixed(1)} s/step`;
+/**
+ * Steps as time per step ("0.40 s/step", "12.3 s/step"), whatever the speed, so that runs compare at a
+ * glance; samples as a rate ("38.2 samples/s").
+ */
+export function formatRate(perSecond: number, unit: "step" | "sample" = "step"): string {
+  if (unit === "sample") return perSecond > 0 ? `${perSecond.toFixed(1)} samples/s` : "- samples/s";
+  if (!(perSecond > 0)) return "- s/step";
+  const s = 1 / perSecond;
+  return `${s < 1 ? s.toFixed(2) : s.toFixed(1)} s/step`;
 }
 
 const encoder = new TextEncoder();
@@ -50,6 +58,7 @@ function writeStderr(text: string): void {
 export class Progress {
   readonly #total: number;
   readonly #label: string;
+  readonly #unit: "step" | "sample";
   readonly #every: number;
   readonly #write: (text: string) => void;
   readonly #tty: boolean;
@@ -64,6 +73,7 @@ export class Progress {
     if (!(options.total > 0)) throw new Error(`Progress: total must be > 0, got ${options.total}`);
     this.#total = options.total;
     this.#label = options.label ?? "";
+    this.#unit = options.unit ?? "step";
     this.#every = options.everyPercent ?? 10;
     this.#write = options.write ?? writeStderr;
     this.#tty = options.isTTY ?? Deno.stderr.isTerminal();
@@ -71,7 +81,7 @@ export class Progress {
     this.#start = this.#now();
   }
 
-  /** The line for `step` steps done: "train [#####-----]  45/200  2.50 step/s  ETA 1m02s  loss 2.31". */
+  /** The line for `step` steps done: "train [#####-----]  45/200  0.40 s/step  ETA 1m02s  loss 2.31". */
   line(step: number, text = ""): string {
     const fraction = Math.min(1, Math.max(0, step / this.#total));
     const filled = Math.round(fraction * BAR_WIDTH);
@@ -82,7 +92,9 @@ export class Progress {
       ? `done in ${formatDuration(elapsed)}`
       : `ETA ${formatDuration((this.#total - step) / rate)}`;
     const count = `${String(step).padStart(String(this.#total).length)}/${this.#total}`;
-    return [this.#label, bar, count, formatRate(rate), eta, text].filter((s) => s !== "").join("  ");
+    return [this.#label, bar, count, formatRate(rate, this.#unit), eta, text].filter((s) => s !== "").join(
+      "  ",
+    );
   }
 
   /** Reports `step` steps done, with live numbers in `text`. */

@@ -154,7 +154,7 @@ export async function scoreFile(
 ): Promise<ScoreSummary> {
   const { entries, blank, firstBlank } = readEntries(text);
   const progress = entries.length >= PROGRESS_MIN_LINES
-    ? new Progress({ total: entries.length, label: "score" })
+    ? new Progress({ total: entries.length, label: "score", unit: "sample" })
     : undefined;
   const means = new Means(scoring.names.length);
   const taken = new Set<string>([...RESERVED_NAMES, ...scoring.names]);

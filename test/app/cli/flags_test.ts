@@ -60,3 +60,35 @@ Deno.test("bench and serve_web take no key=value settings; data takes one PATH",
   assertEquals(data.code, 2, data.stderr);
   assert(data.stderr.includes('got "b.jsonl" (PATH is already "a.jsonl")'), data.stderr);
 });
+
+Deno.test("an unknown reward is exit 2 in every command that takes rewards, naming it", async () => {
+  for (
+    const args of [
+      ["train.ts", "reward_funcs=bogus"],
+      ["sft.ts", "reward_funcs=bogus"],
+      ["eval.ts", "--rewards", "bogus"],
+      ["score.ts", "--in", "x.jsonl", "--rewards", "bogus"],
+      ["serve_rewards.ts", "--rewards", "bogus"],
+      ["data.ts", "check", "x.jsonl", "reward_funcs=bogus"],
+    ]
+  ) {
+    const [script, ...rest] = args;
+    const r = await cli(script, rest, cwd);
+    assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert(r.stderr.startsWith('error: unknown reward function "bogus": known ones are format, '), r.stderr);
+  }
+});
+
+Deno.test("eval's progress counts samples per second, train's seconds per step", async () => {
+  const r = await cli("eval.ts", [
+    "--n",
+    "2",
+    "max_completion_length=4",
+    "--backend",
+    "wasm",
+    "--out",
+    "rate",
+  ], cwd);
+  assertEquals(r.code, 0, r.stderr);
+  assert(/eval {2}\[#+\] {2}2\/2 {2}[\d.]+ samples\/s {2}done in/.test(r.stderr), r.stderr);
+});

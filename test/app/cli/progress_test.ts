@@ -23,7 +23,7 @@ Deno.test("Progress.line() shows step/total, rate, ETA and the live text", () =>
     progress.line(5, "loss 2.31"),
     "train  [######------------------]   5/20  2.0 s/step  ETA 30s  loss 2.31",
   );
-  assertEquals(progress.line(20), "train  [########################]  20/20  2.00 step/s  done in 10s");
+  assertEquals(progress.line(20), "train  [########################]  20/20  0.50 s/step  done in 10s");
 });
 
 Deno.test("Progress.update() prints a line every 10% when not on a TTY", () => {
@@ -58,7 +58,10 @@ Deno.test("formatDuration() and formatRate() read naturally", () => {
   assertEquals(formatDuration(189), "3m09s");
   assertEquals(formatDuration(7500), "2h05m");
   assertEquals(formatDuration(Infinity), "?");
-  assertEquals(formatRate(2.5), "2.50 step/s");
+  assertEquals(formatRate(2.5), "0.40 s/step");
   assertEquals(formatRate(0.25), "4.0 s/step");
-  assertEquals(formatRate(0), "- step/s");
+  assertEquals(formatRate(0), "- s/step");
+  // Samples (eval, data check, score) as a rate: 40 samples in 1.6 s.
+  assertEquals(formatRate(25, "sample"), "25.0 samples/s");
+  assertEquals(formatRate(0, "sample"), "- samples/s");
 });
