@@ -10,9 +10,7 @@ import { crashAware } from "../../workers/crash_aware.ts";
 import { messageOf, writeFolderAtomically } from "./out_folder.ts";
 import { checkpointTensors } from "../../models/qwen2_vl/checkpoint.ts";
 import { configFromText } from "../../models/qwen2_vl/configs.ts";
-import { INDEX_FILE, SINGLE_FILE } from "../../models/qwen2_vl/pretrained.ts";
-import { diskFolder } from "../../models/files.ts";
-import { openSafetensors } from "../../models/safetensors.ts";
+import { checkShardHeaders } from "../../models/qwen2_vl/pretrained.ts";
 
 /** public/ and the wasm binaries, as file: URLs next to this module (no working directory assumed). */
 export const DENO_ASSETS: Assets = {
@@ -72,11 +70,7 @@ export async function readCheckpoint(given: string): Promise<StartingWeights> {
   const configJson = await readNamed(`${dir}config.json`, Deno.readTextFile);
   configFromText(configJson, `${dir}config.json`);
   const folder = (dir.startsWith("/") ? dir : `${Deno.cwd()}/${dir}`).replace(/\/+$/, "");
-  const opened = await diskFolder(folder);
-  const shards = opened.has(INDEX_FILE)
-    ? [...new Set(Object.values(JSON.parse(await opened.text(INDEX_FILE)).weight_map ?? {}) as string[])]
-    : [SINGLE_FILE];
-  for (const shard of shards) (await openSafetensors(await opened.open(shard))).close();
+  await checkShardHeaders(folder);
   return { folder, configJson };
 }
 

@@ -90,6 +90,17 @@ async function weightMap(folder: ModelFolder): Promise<Map<string, string>> {
   return new Map([["", SINGLE_FILE]]);
 }
 
+/**
+ * Reads the index (when there is one) and every shard's header, and nothing else: what a front end checks
+ * before handing the folder to a worker, so a missing shard or a damaged header fails early, naming it.
+ */
+export async function checkShardHeaders(source: PretrainedSource): Promise<void> {
+  const folder = await openFolder(source);
+  for (const shard of new Set((await weightMap(folder)).values())) {
+    (await openSafetensors(await folder.open(shard))).close();
+  }
+}
+
 /** Loads a Qwen2-VL folder: config.json, then the weights one tensor at a time. */
 export async function loadPretrained(source: PretrainedSource): Promise<Pretrained> {
   const folder = await openFolder(source);
