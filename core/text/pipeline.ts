@@ -175,6 +175,17 @@ export const FOLDER_TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json"
 export const FOLDER_PROCESSOR_FILE = "preprocessor_config.json";
 export const FOLDER_CHAT_TEMPLATES = ["chat_template.jinja", "chat_template.json"] as const;
 
+/** Whether the folder has the file, without reading it (Transformers.js reads it once, after). */
+async function folderHas(folder: string, name: string): Promise<boolean> {
+  try {
+    const response = await fetch(new URL(name, `file://${folder}/`));
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
 /** A folder's file as text, or undefined when it is not there (read through fetch: no Deno-only API). */
 async function folderText(folder: string, name: string): Promise<string | undefined> {
   const url = new URL(name, `file://${folder.endsWith("/") ? folder : folder + "/"}`);
@@ -202,26 +213,32 @@ export async function loadFolderTextPipeline(
   say: (line: string) => void,
 ): Promise<TextPipeline> {
   const dir = folder.replace(/\/+$/, "");
-  const has = async (name: string) => (await folderText(dir, name)) !== undefined;
-  const ownTokenizer = (await Promise.all(FOLDER_TOKENIZER_FILES.map(has))).every(Boolean);
-  const ownProcessor = await has(FOLDER_PROCESSOR_FILE);
-  const fallback = await loadTextPipeline(builtIn);
+  const ownTokenizer = (await Promise.all(FOLDER_TOKENIZER_FILES.map((f) => folderHas(dir, f)))).every(
+    Boolean,
+  );
+  const ownProcessor = await folderHas(dir, FOLDER_PROCESSOR_FILE);
+  // The built-in pipeline only when some part of it is used.
+  let fallback: Promise<TextPipeline> | undefined;
+  const builtInPart = () => fallback ??= loadTextPipeline(builtIn);
   if (!ownTokenizer && !ownProcessor) {
     say(
       `${dir} has no tokenizer or ${FOLDER_PROCESSOR_FILE}: the built-in Qwen tokenizer and image processor are used`,
     );
-    return fallback;
+    return await builtInPart();
   }
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
   // Transformers.js joins localModelPath and the model id; an id of three or more path segments is not
-  // found (tried: "tmp/a/model" fails where "tmp/a" loads), so the id is the folder's own name.
-  const slash = dir.lastIndexOf("/");
-  env.localModelPath = dir.slice(0, slash + 1) || "./";
-  const id = dir.slice(slash + 1);
-  let tokenizer = fallback.tokenizer;
+  // found (tried: "tmp/a/model" fails where "tmp/a" loads), so the id is the folder's own name. Set before
+  // each load: loadTextPipeline sets the global path to the built-in folder.
+  const fromFolder = <T>(load: (id: string) => Promise<T>): Promise<T> => {
+    const slash = dir.lastIndexOf("/");
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    env.localModelPath = dir.slice(0, slash + 1) || "./";
+    return load(dir.slice(slash + 1));
+  };
+  let tokenizer: Tokenizer;
   if (ownTokenizer) {
-    tokenizer = await AutoTokenizer.from_pretrained(id);
+    tokenizer = await fromFolder((id) => AutoTokenizer.from_pretrained(id));
     const t = tokenizer as Tokenizer & { chat_template?: unknown };
     if (!t.chat_template) {
       const jinja = await folderText(dir, FOLDER_CHAT_TEMPLATES[0]);
@@ -236,16 +253,19 @@ export async function loadFolderTextPipeline(
       }
       if (template === undefined) {
         say(`${dir} has no chat template: the built-in Qwen chat template is used`);
-        template = (fallback.tokenizer as Tokenizer & { chat_template?: string }).chat_template;
+        template = ((await builtInPart()).tokenizer as Tokenizer & { chat_template?: string }).chat_template;
       }
       t.chat_template = template;
     }
-  } else say(`${dir} has no ${FOLDER_TOKENIZER_FILES.join(" + ")}: the built-in Qwen tokenizer is used`);
-  const imageProcessor = ownProcessor
-    ? await AutoImageProcessor.from_pretrained(id)
-    : fallback.imageProcessor;
-  if (!ownProcessor) {
+  } else {
+    say(`${dir} has no ${FOLDER_TOKENIZER_FILES.join(" + ")}: the built-in Qwen tokenizer is used`);
+    tokenizer = (await builtInPart()).tokenizer;
+  }
+  let imageProcessor: ImageProcessor;
+  if (ownProcessor) imageProcessor = await fromFolder((id) => AutoImageProcessor.from_pretrained(id));
+  else {
     say(`${dir} has no ${FOLDER_PROCESSOR_FILE}: the built-in Qwen2-VL image processor is used`);
+    imageProcessor = (await builtInPart()).imageProcessor;
   }
   return new TextPipeline(tokenizer, imageProcessor);
 }
