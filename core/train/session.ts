@@ -163,7 +163,8 @@ export class TrainerSession {
       ? "weights from checkpoint"
       : `fresh init (seed ${config.seed})`;
     // The reference is the starting policy, also on resume; it only exists when the KL term is on.
-    const refModel = config.beta > 0 ? await start() : undefined;
+    // A fresh run's reference is the model just built; a resumed run's is the start it was resumed from.
+    const refModel = config.beta > 0 ? (resume ? await start() : model.copy()) : undefined;
     if (refModel) {
       notes.say(`beta = ${config.beta}: a frozen copy of the starting policy is the KL reference`);
     }

@@ -190,6 +190,18 @@ export class Qwen2VLModel {
     });
   }
 
+  /**
+   * A model with variables of its own and the same weights: the run's frozen KL reference, made without
+   * reading the checkpoint again. The copies share the weights' buffers (tfjs counts references) until
+   * an optimizer assigns new values to this model's variables, which replaces them, never writes into them.
+   */
+  copy(): Qwen2VLModel {
+    return new Qwen2VLModel(
+      this.config,
+      new Map([...this.params].map(([name, v]) => [name, tf.variable(v, true)])),
+    );
+  }
+
   /** A new empty cache for this model. */
   createCache(): KVCache {
     return new KVCache(this.config.num_hidden_layers);

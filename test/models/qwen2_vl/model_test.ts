@@ -257,3 +257,17 @@ Deno.test("forward({headFrom}) gives exactly the full forward's logits from that
   );
   model.dispose();
 });
+
+Deno.test("copy() has the same weights, and keeps them when the original's variables are assigned", async () => {
+  const model = tinyModel();
+  const copy = model.copy();
+  const name = "model.layers.0.mlp.up_proj.weight";
+  const before = await model.params.get(name)!.data();
+  assertEquals(await copy.params.get(name)!.data(), before);
+  assert(copy.params.get(name) !== model.params.get(name), "a variable of its own");
+  model.params.get(name)!.assign(tf.zerosLike(model.params.get(name)!));
+  assertEquals(await copy.params.get(name)!.data(), before);
+  model.dispose();
+  assertEquals(await copy.params.get(name)!.data(), before);
+  copy.dispose();
+});
