@@ -82,9 +82,8 @@ async function weightMap(folder: ModelFolder): Promise<Map<string, string>> {
   }
   if (!folder.has(SINGLE_FILE)) {
     throw new Error(
-      `${folder.label} holds no ${SINGLE_FILE} and no ${INDEX_FILE} (files: ${
-        folder.names.join(", ") || "none"
-      })`,
+      `${folder.label}/${SINGLE_FILE} is missing: ${folder.label} holds no ${SINGLE_FILE} and no ` +
+        `${INDEX_FILE} (files: ${folder.names.join(", ") || "none"})`,
     );
   }
   return new Map([["", SINGLE_FILE]]);
